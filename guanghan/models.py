@@ -1,0 +1,257 @@
+"""The shared directory: towns, villages, departments, branches, associations, cadres, lookups and users."""
+
+import pghistory
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q, Sum
+
+phone_validator = RegexValidator(
+    r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
+    "请输入 11 位手机号（如 13812345678）或带区号的固定电话（如 0838-5221234）。",
+)
+
+
+def track_history(**kwargs):
+    """Keep every insert, update and (should one ever happen) delete, by database triggers: bulk writes included."""
+    return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), **kwargs)
+
+
+code_validator = RegexValidator(r"^\d{9}(\d{3})?$", "区划代码应为 9 位（乡镇）或 12 位（村、社区）数字。")
+
+
+class Lookup(models.Model):
+    """A short reference list loaded from fixtures/ (codes are stable; names are what users see)."""
+
+    code = models.SlugField("代码", max_length=40, unique=True)
+    name = models.CharField("名称", max_length=50, unique=True)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+class PovertyCause(Lookup):
+    class Meta(Lookup.Meta):
+        verbose_name = verbose_name_plural = "致贫原因"
+
+
+class Skill(Lookup):
+    class Meta(Lookup.Meta):
+        verbose_name = verbose_name_plural = "生存技能"
+
+
+class Industry(Lookup):
+    class Meta(Lookup.Meta):
+        verbose_name = verbose_name_plural = "产业"
+
+
+@track_history()
+class Town(models.Model):
+    class Kind(models.TextChoices):
+        TOWN = "town", "镇"
+        TOWNSHIP = "township", "乡"
+        SUBDISTRICT = "subdistrict", "街道"
+
+    name = models.CharField("名称", max_length=50, unique=True)
+    code = models.CharField("区划代码", max_length=12, unique=True, validators=[code_validator])
+    kind = models.CharField("类型", max_length=12, choices=Kind.choices, default=Kind.TOWN)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = verbose_name_plural = "乡镇（街道）"
+
+    def __str__(self):
+        return self.name
+
+
+class VillageQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def in_town(self, town):
+        return self.filter(town=town)
+
+    def with_branch_totals(self):
+        """Adds branch_count and party_members (the sum of its branches' member counts)."""
+        return self.annotate(
+            branch_count=models.Count("branches", filter=Q(branches__is_active=True)),
+            party_members=Sum("branches__member_count", filter=Q(branches__is_active=True), default=0),
+        )
+
+
+@track_history()
+class Village(models.Model):
+    class Kind(models.TextChoices):
+        VILLAGE = "village", "行政村"
+        COMMUNITY = "community", "社区"
+
+    town = models.ForeignKey(Town, models.PROTECT, related_name="villages", verbose_name="乡镇")
+    name = models.CharField("名称", max_length=50)
+    code = models.CharField("区划代码", max_length=12, unique=True, validators=[code_validator])
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.VILLAGE)
+    is_active = models.BooleanField("在用", default=True, help_text="撤并的村不删除，改为停用。")
+
+    objects = VillageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = verbose_name_plural = "村（社区）"
+        constraints = [models.UniqueConstraint(fields=["town", "name"], name="village_name_unique_in_town")]
+
+    def __str__(self):
+        return self.name
+
+
+@track_history()
+class Department(models.Model):
+    name = models.CharField("全称", max_length=80, unique=True)
+    short_name = models.CharField("简称", max_length=20, unique=True)
+    is_advisory = models.BooleanField(
+        "市场经济顾问组成员", default=False, help_text="商务、经信、农业、畜牧、粮食、水利等部门。"
+    )
+    is_active = models.BooleanField("在用", default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = verbose_name_plural = "市直机关部门"
+
+    def __str__(self):
+        return self.short_name
+
+
+@track_history()
+class PartyBranch(models.Model):
+    name = models.CharField("名称", max_length=80)
+    village = models.ForeignKey(
+        Village, models.PROTECT, null=True, blank=True, related_name="branches", verbose_name="所在村（社区）"
+    )
+    department = models.ForeignKey(
+        Department, models.PROTECT, null=True, blank=True, related_name="branches", verbose_name="所在部门"
+    )
+    member_count = models.PositiveIntegerField("党员数", default=0)
+    is_active = models.BooleanField("在用", default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = verbose_name_plural = "党支部"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(village__isnull=True) | Q(department__isnull=True),
+                name="branch_in_village_or_department",
+                violation_error_message="党支部只能属于一个村（社区）或一个部门，不能同时属于两者。",
+            ),
+            models.UniqueConstraint(fields=["village", "name"], name="branch_name_unique_in_village"),
+            models.UniqueConstraint(fields=["department", "name"], name="branch_name_unique_in_department"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+@track_history()
+class Association(models.Model):
+    name = models.CharField("名称", max_length=80)
+    village = models.ForeignKey(Village, models.PROTECT, related_name="associations", verbose_name="所在村（社区）")
+    industry = models.ForeignKey(Industry, models.PROTECT, related_name="associations", verbose_name="产业")
+    branch = models.ForeignKey(
+        PartyBranch,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="associations",
+        verbose_name="依托党支部",
+        help_text="“支部+协会”中的支部。",
+    )
+    member_count = models.PositiveIntegerField("会员数", default=0)
+    is_active = models.BooleanField("在用", default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = verbose_name_plural = "协会"
+        constraints = [models.UniqueConstraint(fields=["village", "name"], name="association_name_unique_in_village")]
+
+    def __str__(self):
+        return self.name
+
+
+@track_history()
+class Cadre(models.Model):
+    name = models.CharField("姓名", max_length=30)
+    department = models.ForeignKey(
+        Department, models.PROTECT, null=True, blank=True, related_name="cadres", verbose_name="所在部门"
+    )
+    position = models.CharField("职务", max_length=50, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True, validators=[phone_validator])
+    is_party_member = models.BooleanField("中共党员", default=True)
+    is_active = models.BooleanField("在职", default=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = verbose_name_plural = "机关干部"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=~Q(phone=""),
+                name="cadre_phone_unique",
+                violation_error_message="该电话已登记给另一名干部。",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class GuanghanUserManager(UserManager):
+    def get_queryset(self):
+        return super().get_queryset().select_related("town", "department")
+
+
+@track_history(exclude=["password", "last_login"])
+class User(AbstractUser):
+    """A person who logs in. The role is the Django group; the scope is the town, department or liaison villages."""
+
+    display_name = models.CharField("姓名", max_length=30, blank=True)
+    town = models.ForeignKey(
+        Town,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name="所属乡镇",
+        help_text="乡镇工作人员必填：只能看到本乡镇的数据。",
+    )
+    department = models.ForeignKey(
+        Department,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name="所属部门",
+        help_text="部门工作人员必填：只能看到本部门帮扶的村和本部门的资金。",
+    )
+    cadre = models.OneToOneField(
+        Cadre,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="user",
+        verbose_name="对应干部",
+        help_text="督查联络员和部门干部的干部档案。",
+    )
+
+    objects = GuanghanUserManager()
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = verbose_name_plural = "用户"
+
+    def get_full_name(self):
+        return self.display_name or self.username
+
+    def __str__(self):
+        return self.display_name or self.username

@@ -1,0 +1,62 @@
+"""The navigation bar and the home page's work lists, filled by each app from its AppConfig.ready().
+
+Like the admin's registry of ModelAdmins: the base template and the home page read this registry, so they never
+import the apps above `guanghan`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from guanghan.access import has_role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: tuple[str, ...]
+    icon: str = "circle"
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class WorkList:
+    """A count of things waiting for the user, with the page that lists them."""
+
+    title: str
+    url_name: str
+    roles: tuple[str, ...]
+    count: Callable[[object], int]
+    order: int = 100
+
+
+_nav: dict[str, NavItem] = {}
+_worklists: dict[str, WorkList] = {}
+
+
+def register_nav(item: NavItem) -> None:
+    _nav[item.url_name] = item
+
+
+def register_worklist(item: WorkList) -> None:
+    _worklists[item.url_name] = item
+
+
+def nav_for(user) -> list[dict]:
+    items = sorted((i for i in _nav.values() if has_role(user, *i.roles)), key=lambda i: (i.order, i.label))
+    return [{"label": i.label, "url": reverse(i.url_name), "icon": i.icon, "url_name": i.url_name} for i in items]
+
+
+def worklists_for(user) -> list[dict]:
+    lists = sorted((w for w in _worklists.values() if has_role(user, *w.roles)), key=lambda w: (w.order, w.title))
+    return [{"title": w.title, "url": reverse(w.url_name), "count": w.count(user)} for w in lists]
+
+
+def context(request) -> dict:
+    """Template context processor: the navigation entries this user may open."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    return {"nav_items": nav_for(user)}

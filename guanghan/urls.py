@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from guanghan import views
+
+directory_patterns = [
+    path("villages/", views.village_list, name="village-list"),
+    path("villages/<int:pk>/", views.village_detail, name="village-detail"),
+    path("departments/", views.department_list, name="department-list"),
+    path("departments/<int:pk>/", views.department_detail, name="department-detail"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login, name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("directory/", include((directory_patterns, "guanghan"))),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "广汉市党内项目帮扶系统 · 系统管理"
+admin.site.site_title = "系统管理"
+admin.site.index_title = "数据维护"

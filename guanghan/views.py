@@ -1,0 +1,97 @@
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from guanghan import access
+from guanghan.access import ALL_ROLES, Role, role_required
+from guanghan.forms import LoginForm, VillageFilterForm
+from guanghan.models import Department, PartyBranch, Village
+from guanghan.navigation import nav_for, worklists_for
+
+PAGE_SIZE = 50
+
+login = auth_views.LoginView.as_view(form_class=LoginForm, redirect_authenticated_user=True)
+
+
+@require_GET
+def home(request):
+    """Each role's start page: what it may see, where its work is, and what waits for it."""
+    user = request.user
+    villages = access.villages_visible_to(user)
+    figures = villages.aggregate(
+        towns=Count("town", distinct=True),
+        villages=Count("pk", filter=Q(kind=Village.Kind.VILLAGE)),
+        communities=Count("pk", filter=Q(kind=Village.Kind.COMMUNITY)),
+    )
+    branches = access.scope(user, PartyBranch.objects.filter(is_active=True), department="department")
+    figures.update(branches.aggregate(branches=Count("pk"), party_members=Sum("member_count", default=0)))
+    context = {
+        "roles": [Role(r).label for r in sorted(access.roles_of(user))]
+        or (["系统管理员"] if user.is_superuser else []),
+        "scope": access.describe_scope(user),
+        "figures": figures,
+        "shortcuts": [item for item in nav_for(user) if item["url_name"] != "home"],
+        "worklists": worklists_for(user),
+        "has_role": access.has_role(user, *ALL_ROLES),
+    }
+    return render(request, "guanghan/home.html", context)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def village_list(request):
+    towns = access.towns_visible_to(request.user)
+    form = VillageFilterForm(request.GET or None, towns=towns)
+    villages = access.villages_visible_to(request.user).with_branch_totals().order_by("code")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            villages = villages.filter(Q(name__contains=data["q"]) | Q(code__startswith=data["q"]))
+        if data["town"]:
+            villages = villages.filter(town=data["town"])
+        if data["kind"]:
+            villages = villages.filter(kind=data["kind"])
+    page = Paginator(villages, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "guanghan/village_list.html", {"form": form, "page": page})
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def village_detail(request, pk):
+    village = access.get_for_user(request.user, Village.objects.select_related("town"), village="", pk=pk)
+    branches = village.branches.order_by("-is_active", "name")
+    associations = village.associations.select_related("industry", "branch").order_by("-is_active", "name")
+    return render(
+        request,
+        "guanghan/village_detail.html",
+        {"village": village, "branches": branches, "associations": associations},
+    )
+
+
+@require_GET
+@role_required(Role.ORG_STAFF, Role.LEADER, Role.DEPT_STAFF)
+def department_list(request):
+    departments = access.departments_visible_to(request.user).annotate(
+        cadre_count=Count("cadres", filter=Q(cadres__is_active=True), distinct=True),
+        branch_count=Count("branches", filter=Q(branches__is_active=True), distinct=True),
+    )
+    query = request.GET.get("q", "").strip()[:50]
+    if query:
+        departments = departments.filter(Q(name__contains=query) | Q(short_name__contains=query))
+    page = Paginator(departments.order_by("name"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "guanghan/department_list.html", {"page": page, "query": query})
+
+
+@require_GET
+@role_required(Role.ORG_STAFF, Role.LEADER, Role.DEPT_STAFF)
+def department_detail(request, pk):
+    department = access.get_for_user(request.user, Department.objects.all(), village=None, department="", pk=pk)
+    cadres = department.cadres.order_by("-is_active", "name")
+    page = Paginator(cadres, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "guanghan/department_detail.html",
+        {"department": department, "page": page, "branches": department.branches.order_by("name")},
+    )

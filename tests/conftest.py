@@ -1,0 +1,84 @@
+"""One fixture per role (tests/STYLE): each user carries the scope its role needs."""
+
+import pytest
+
+from guanghan.access import Role
+from tests.factories import DepartmentFactory, TownFactory, UserFactory, VillageFactory
+
+
+@pytest.fixture
+def town(db):
+    return TownFactory(name="三星堆镇", code="510681101")
+
+
+@pytest.fixture
+def other_town(db):
+    return TownFactory(name="南兴镇", code="510681102")
+
+
+@pytest.fixture
+def village(town):
+    return VillageFactory(town=town, name="三星村", code="510681101201")
+
+
+@pytest.fixture
+def other_village(other_town):
+    return VillageFactory(town=other_town, name="金光村", code="510681102201")
+
+
+@pytest.fixture
+def department(db):
+    return DepartmentFactory(name="广汉市农业局", short_name="农业", is_advisory=True)
+
+
+@pytest.fixture
+def other_department(db):
+    return DepartmentFactory(name="广汉市水务局", short_name="水利", is_advisory=True)
+
+
+@pytest.fixture
+def org_staff(db):
+    return UserFactory(username="staff", display_name="组织部 王敏", role=Role.ORG_STAFF)
+
+
+@pytest.fixture
+def town_staff(town):
+    return UserFactory(username="town01", display_name="三星堆镇工作人员", town=town, role=Role.TOWN_STAFF)
+
+
+@pytest.fixture
+def other_town_staff(other_town):
+    return UserFactory(username="town02", display_name="南兴镇工作人员", town=other_town, role=Role.TOWN_STAFF)
+
+
+@pytest.fixture
+def liaison(db):
+    return UserFactory(username="officer01", display_name="联络员 张强", role=Role.LIAISON)
+
+
+@pytest.fixture
+def dept_staff(department):
+    return UserFactory(username="dept01", display_name="农业局工作人员", department=department, role=Role.DEPT_STAFF)
+
+
+@pytest.fixture
+def leader(db):
+    return UserFactory(username="leader", display_name="领导小组 李建华", role=Role.LEADER)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="admin", display_name="系统管理员", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def no_role_user(db):
+    return UserFactory(username="newcomer", display_name="新同事")
+
+
+ROLE_FIXTURES = ["org_staff", "town_staff", "liaison", "dept_staff", "leader"]
+
+
+@pytest.fixture(params=ROLE_FIXTURES)
+def any_role_user(request):
+    return request.getfixturevalue(request.param)

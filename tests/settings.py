@@ -1,0 +1,14 @@
+"""Test settings: the real settings, with a fast password hasher and plain HTTP for the test client."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-4c1f0b7e2d9a8c6b5e3f1a0d9c8b7a6e5f4d3c2b1a0")
+
+from guanghan.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]  # noqa: F405
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
