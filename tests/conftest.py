@@ -1,9 +1,21 @@
 """One fixture per role (tests/STYLE): each user carries the scope its role needs."""
 
 import pytest
+from django.db import connection
 
 from guanghan.access import Role
 from tests.factories import DepartmentFactory, TownFactory, UserFactory, VillageFactory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_dropped_cleanly(django_db_setup, django_db_blocker):
+    """End connections left idle by the live server's threads, so the test database can be dropped at the end."""
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture
