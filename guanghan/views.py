@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
@@ -12,7 +13,14 @@ from guanghan.navigation import nav_for, worklists_for
 
 PAGE_SIZE = 50
 
-login = auth_views.LoginView.as_view(form_class=LoginForm, redirect_authenticated_user=True)
+login = auth_views.LoginView.as_view(
+    form_class=LoginForm,
+    redirect_authenticated_user=True,
+    extra_context={
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    },
+)
 
 
 @require_GET

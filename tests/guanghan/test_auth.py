@@ -123,3 +123,35 @@ def test_production_settings_hash_with_argon2_first():
 @pytest.mark.parametrize("path", ["/login/", "/static/css/guanghan.css"])
 def test_public_paths_need_no_login(client, db, path):
     assert client.get(path).status_code == 200
+
+
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_behind_a_proxy_the_lock_follows_the_address_the_proxy_saw(client, org_staff):
+    def attempt(password, forwarded):
+        return client.post(
+            LOGIN,
+            {"username": "staff", "password": password},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    for n in range(5):
+        attempt("wrong", f"192.0.2.{n}, 198.51.100.10")  # the client forges the left part; the proxy adds the right
+    assert attempt("guanghan-demo", "192.0.2.99, 198.51.100.10").status_code == 429
+    assert attempt("guanghan-demo", "198.51.100.11").status_code == 302  # a colleague at another desk
+
+
+def test_client_address_reads_only_what_trusted_proxies_wrote(rf, settings):
+    from guanghan.lib.client_address import client_address
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.10")
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_address(request) == "10.0.0.1"
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_address(request) == "198.51.100.10"
+    settings.TRUSTED_PROXY_COUNT = 3
+    assert client_address(request) == "10.0.0.1"
+
+
+def test_login_page_states_the_lockout_rule_from_settings(client, db):
+    assert "连续 5 次输错密码，该账号在本机将被锁定 30 分钟" in client.get(LOGIN).content.decode()
