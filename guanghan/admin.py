@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from import_export.admin import ImportExportModelAdmin
 
 from guanghan.access import Role
@@ -91,8 +92,33 @@ class CadreAdmin(NoDeleteMixin, admin.ModelAdmin):
     show_full_result_count = False
 
 
+class ScopeCheck:
+    """A town_staff user needs a town, a dept_staff user a department: otherwise they would silently see nothing."""
+
+    def clean(self):
+        cleaned = super().clean()
+        roles = {group.name for group in cleaned.get("groups") or []}
+        if Role.TOWN_STAFF in roles and not cleaned.get("town"):
+            self.add_error("town", "乡镇工作人员必须选择所属乡镇。")
+        if Role.DEPT_STAFF in roles and not cleaned.get("department"):
+            self.add_error("department", "部门工作人员必须选择所属部门。")
+        return cleaned
+
+
+class UserChangeScopeForm(ScopeCheck, UserChangeForm):
+    pass
+
+
+class UserCreationScopeForm(ScopeCheck, UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ["username", "display_name", "groups", "town", "department"]
+
+
 @admin.register(User)
 class GuanghanUserAdmin(NoDeleteMixin, UserAdmin):
+    form = UserChangeScopeForm
+    add_form = UserCreationScopeForm
     list_display = ["username", "display_name", "role_names", "town", "department", "is_active", "last_login"]
     list_filter = ["groups", "is_active", "is_superuser", "town", "department"]
     list_select_related = ["town", "department"]

