@@ -73,7 +73,7 @@ def seed_branches_and_associations(rng: random.Random) -> None:
     departments = list(Department.objects.order_by("name"))
     sizes = iter(_branch_sizes(rng, villages, departments))
     for village in villages:
-        suffix = "社区党委" if village.kind == Village.Kind.COMMUNITY else "村党总支"
+        suffix = "党委" if village.kind == Village.Kind.COMMUNITY else "党总支"
         PartyBranch.objects.update_or_create(
             village=village, name=f"{village.name}{suffix}", defaults={"member_count": next(sizes)}
         )

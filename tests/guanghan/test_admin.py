@@ -125,3 +125,10 @@ def test_a_new_town_staff_user_is_created_with_its_town(client, superuser, town)
     response = client.post(reverse("admin:guanghan_user_add"), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert User.objects.get(username="town09").town == town
+
+
+def test_login_lockout_screens_are_labelled_in_chinese(client, superuser):
+    client.force_login(superuser)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert "登录失败计数" in html
+    assert "登录日志" in html
