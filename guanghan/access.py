@@ -36,6 +36,7 @@ ALL_ROLES = tuple(Role)
 
 VillageScope = Callable[[object], QuerySet]
 _village_scopes: dict[str, list[VillageScope]] = {Role.LIAISON: [], Role.DEPT_STAFF: []}
+_people_scopes: list[VillageScope] = []
 
 
 def register_village_scope(role: str, func: VillageScope) -> None:
@@ -46,6 +47,15 @@ def register_village_scope(role: str, func: VillageScope) -> None:
     """
     if func not in _village_scopes[role]:
         _village_scopes[role].append(func)
+
+
+def register_people_scope(func: VillageScope) -> None:
+    """Let a higher app say which people (members) department staff may see: those its cadres are paired with.
+
+    `func(user)` returns a queryset of the people rows' primary keys (`.values("pk")` is applied here).
+    """
+    if func not in _people_scopes:
+        _people_scopes.append(func)
 
 
 def roles_of(user) -> frozenset[str]:
@@ -98,9 +108,9 @@ def _path(prefix: str, lookup: str) -> str:
     return f"{prefix}__{lookup}" if prefix else lookup
 
 
-def _village_q(user, village: str) -> Q:
+def _village_q(user, village: str, *, roles=(Role.TOWN_STAFF, Role.LIAISON, Role.DEPT_STAFF)) -> Q:
     """The rows whose `village` (a lookup path to a Village; "" for the Village model itself) is in scope."""
-    roles = roles_of(user)
+    roles = roles_of(user) & set(roles)
     q = Q(**{_path(village, "pk__in"): []})
     if Role.TOWN_STAFF in roles and user.town_id:
         q |= Q(**{_path(village, "town_id"): user.town_id})
@@ -128,6 +138,34 @@ def scope(user, queryset: QuerySet, *, village: str | None = "village", departme
     if department is not None and Role.DEPT_STAFF in roles_of(user) and user.department_id:
         q |= Q(**{_path(department, "pk"): user.department_id})
     return queryset.filter(q)
+
+
+def scope_people(user, queryset: QuerySet, *, village: str = "village") -> QuerySet:
+    """Limit rows about people in difficulty (members and what hangs on them) to the user's scope.
+
+    Town staff and liaison officers see the people of their villages; department staff only the people its cadres
+    are paired with (党员帮户, given by projects through `register_people_scope`), not whole villages.
+    """
+    if not has_role(user, *ALL_ROLES):
+        return queryset.none()
+    if is_city_wide(user):
+        return queryset
+    q = _village_q(user, village, roles=(Role.TOWN_STAFF, Role.LIAISON))
+    if Role.DEPT_STAFF in roles_of(user):
+        for provider in _people_scopes:
+            q |= Q(pk__in=provider(user).values("pk"))
+    return queryset.filter(q)
+
+
+def get_person_for_user(user, queryset: QuerySet, *, write: bool = False, village: str = "village", **lookup):
+    """Like get_for_user, for rows about people: 404 outside the scope, 403 for a write by a read-only role."""
+    try:
+        obj = scope_people(user, queryset, village=village).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404("没有找到该记录，或它不在您的工作范围内。") from None
+    if write and is_read_only(user):
+        raise PermissionDenied("您的角色只能查看，不能修改。")
+    return obj
 
 
 def villages_visible_to(user) -> QuerySet:

@@ -13,6 +13,7 @@ from guanghan.models import (
     Industry,
     PartyBranch,
     PovertyCause,
+    SensitiveRead,
     Skill,
     Town,
     User,
@@ -144,3 +145,21 @@ class GuanghanUserAdmin(NoDeleteMixin, UserAdmin):
     def role_names(self, obj):
         labels = dict(Role.choices)
         return "、".join(labels.get(group.name, group.name) for group in obj.groups.all()) or "—"
+
+
+@admin.register(SensitiveRead)
+class SensitiveReadAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """Read-only: the log is evidence."""
+
+    list_display = ["at", "user", "subject", "object_name", "fields", "reason", "address"]
+    list_filter = ["subject", "fields", "at"]
+    list_select_related = ["user"]
+    search_fields = ["object_name", "object_id", "user__username", "user__display_name", "address"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,7 @@
 """The shared directory: towns, villages, departments, branches, associations, cadres, lookups and users."""
 
 import pghistory
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
@@ -255,3 +256,26 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name or self.username
+
+
+class SensitiveRead(models.Model):
+    """A view of an unmasked personal number (ID, phone): who saw whose, when, from where and why."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="sensitive_reads", verbose_name="查看人"
+    )
+    subject = models.CharField("对象类型", max_length=60)
+    object_id = models.CharField("对象编号", max_length=40)
+    object_name = models.CharField("对象", max_length=60, blank=True)
+    fields = models.CharField("查看内容", max_length=100)
+    reason = models.CharField("事由", max_length=200, blank=True)
+    address = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = verbose_name_plural = "敏感信息查看记录"
+        indexes = [models.Index(fields=["subject", "object_id"], name="sensitiveread_object")]
+
+    def __str__(self):
+        return f"{self.object_name} {self.fields}"

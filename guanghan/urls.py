@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from guanghan import views
+from members import views as members_views
 
 directory_patterns = [
     path("villages/", views.village_list, name="village-list"),
@@ -16,6 +17,8 @@ urlpatterns = [
     path("login/", views.login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("directory/", include((directory_patterns, "guanghan"))),
+    path("members/", include("members.urls")),
+    path("api/registry/stats/", members_views.stats_json, name="registry-stats"),
     path("admin/", admin.site.urls),
 ]
 

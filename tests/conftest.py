@@ -94,3 +94,12 @@ ROLE_FIXTURES = ["org_staff", "town_staff", "liaison", "dept_staff", "leader"]
 @pytest.fixture(params=ROLE_FIXTURES)
 def any_role_user(request):
     return request.getfixturevalue(request.param)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Tests that reach the role fixtures through request.getfixturevalue() use the database too: mark them, so
+    pytest-django runs them with the other database tests, before the live-server tests empty the tables."""
+    for item in items:
+        if not any(item.iter_markers("django_db")):
+            item.add_marker(pytest.mark.django_db)
