@@ -42,14 +42,24 @@ class PovertyCause(Lookup):
         verbose_name = verbose_name_plural = "致贫原因"
 
 
-class Skill(Lookup):
-    class Meta(Lookup.Meta):
-        verbose_name = verbose_name_plural = "生存技能"
-
-
 class Industry(Lookup):
     class Meta(Lookup.Meta):
         verbose_name = verbose_name_plural = "产业"
+
+
+class Skill(Lookup):
+    industry = models.ForeignKey(
+        Industry,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="skills",
+        verbose_name="适用产业",
+        help_text="掌握该技能的人适合哪类产业的项目（用于推荐项目人选）。",
+    )
+
+    class Meta(Lookup.Meta):
+        verbose_name = verbose_name_plural = "生存技能"
 
 
 @track_history()

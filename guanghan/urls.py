@@ -18,6 +18,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("directory/", include((directory_patterns, "guanghan"))),
     path("members/", include("members.urls")),
+    path("projects/", include("projects.urls")),
     path("api/registry/stats/", members_views.stats_json, name="registry-stats"),
     path("admin/", admin.site.urls),
 ]

@@ -1,1 +1,191 @@
-"""Models of this app arrive with its issue; the app is registered so migrations and URLs have a home."""
+"""Village projects (筛选敲定帮扶项目), members placed in them, and the pairs: department ↔ village, cadre ↔ household.
+
+At most two key projects (重点培植项目) per village and year: a key project holds slot 1 or 2, and the database refuses
+a second project in the same slot, so the limit holds under concurrent requests too.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from guanghan.models import Association, Cadre, Department, Industry, PartyBranch, Village, track_history
+from members.models import Member
+
+KEY_SLOTS = (1, 2)
+
+
+class ProjectQuerySet(models.QuerySet):
+    def key(self):
+        return self.filter(is_key=True)
+
+    def active(self):
+        return self.exclude(status=Project.Status.DROPPED)
+
+
+@track_history()
+class Project(models.Model):
+    class Status(models.TextChoices):
+        RECOMMENDED = "recommended", "推荐"
+        SELECTED = "selected", "敲定"
+        RUNNING = "running", "实施中"
+        COMPLETED = "completed", "完成"
+        DROPPED = "dropped", "终止"
+
+    TRANSITIONS = {
+        Status.RECOMMENDED: {Status.SELECTED, Status.DROPPED},
+        Status.SELECTED: {Status.RUNNING, Status.DROPPED},
+        Status.RUNNING: {Status.COMPLETED, Status.DROPPED},
+        Status.COMPLETED: set(),
+        Status.DROPPED: set(),
+    }
+
+    village = models.ForeignKey(Village, models.PROTECT, related_name="projects", verbose_name="村（社区）")
+    year = models.PositiveSmallIntegerField("年度")
+    name = models.CharField("项目名称", max_length=80)
+    industry = models.ForeignKey(Industry, models.PROTECT, related_name="projects", verbose_name="产业")
+    product = models.CharField("特色产品（一村一品）", max_length=40, blank=True)
+    branch = models.ForeignKey(
+        PartyBranch, models.PROTECT, null=True, blank=True, related_name="projects", verbose_name="依托党支部"
+    )
+    association = models.ForeignKey(
+        Association, models.PROTECT, null=True, blank=True, related_name="projects", verbose_name="依托协会"
+    )
+    maturity = models.PositiveSmallIntegerField("成熟度（1–5）", default=3, help_text="5 为最成熟。")
+    expected_benefit = models.DecimalField("预期年增收（万元）", max_digits=12, decimal_places=2, default=0)
+    description = models.TextField("项目说明", blank=True)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.RECOMMENDED)
+    is_key = models.BooleanField("重点培植项目", default=False)
+    key_slot = models.PositiveSmallIntegerField("重点项目序号", null=True, blank=True, editable=False)
+    is_demo_base = models.BooleanField("党员创业示范基地", default=False)
+    for_residents = models.BooleanField("困难群众帮扶项目", default=False)
+    department = models.ForeignKey(
+        Department, models.PROTECT, null=True, blank=True, related_name="projects", verbose_name="帮扶部门"
+    )
+    started_on = models.DateField("开工日期", null=True, blank=True)
+    finished_on = models.DateField("完成或终止日期", null=True, blank=True)
+    drop_reason = models.TextField("终止原因", blank=True)
+    recommended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="推荐人"
+    )
+    created_at = models.DateTimeField("推荐时间", auto_now_add=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "village_id", "-is_key", "name"]
+        verbose_name = verbose_name_plural = "帮扶项目"
+        indexes = [models.Index(fields=["village", "year"], name="project_village_year")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "year", "key_slot"],
+                name="project_at_most_two_key_per_village_year",
+                violation_error_message="该村本年度已有两个重点培植项目。",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_key=False, key_slot__isnull=True) | Q(is_key=True, key_slot__in=KEY_SLOTS),
+                name="project_key_holds_a_slot",
+            ),
+            models.CheckConstraint(condition=Q(maturity__gte=1, maturity__lte=5), name="project_maturity_1_to_5"),
+            models.CheckConstraint(condition=Q(expected_benefit__gte=0), name="project_benefit_not_negative"),
+            models.CheckConstraint(condition=Q(year__gte=2000, year__lte=2100), name="project_year_plausible"),
+            models.UniqueConstraint(fields=["village", "year", "name"], name="project_name_unique_in_village_year"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def allowed_statuses(self) -> list[str]:
+        return sorted(self.TRANSITIONS[self.Status(self.status)])
+
+
+@track_history()
+class Enrollment(models.Model):
+    class Role(models.TextChoices):
+        PARTICIPANT = "participant", "参与"
+        LEADER = "leader", "带头人"
+        WORKER = "worker", "务工"
+
+    project = models.ForeignKey(Project, models.PROTECT, related_name="enrollments", verbose_name="项目")
+    member = models.ForeignKey(Member, models.PROTECT, related_name="enrollments", verbose_name="对象")
+    role = models.CharField("角色", max_length=12, choices=Role.choices, default=Role.PARTICIPANT)
+    enrolled_on = models.DateField("纳入日期")
+    left_on = models.DateField("退出日期", null=True, blank=True)
+    outcome = models.TextField("成效", blank=True)
+    income_gain = models.DecimalField("年增收（元）", max_digits=12, decimal_places=2, null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="办理人"
+    )
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["project_id", "member_id"]
+        verbose_name = verbose_name_plural = "项目纳入"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "member"],
+                name="enrollment_once_per_project",
+                violation_error_message="该对象已纳入这个项目。",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("enrolled_on")),
+                name="enrollment_left_after_enrolled",
+            ),
+        ]
+
+    def __str__(self):
+        return f"项目纳入 #{self.pk}"
+
+
+@track_history()
+class VillagePairing(models.Model):
+    """部门帮村: a department helps a village in a year."""
+
+    department = models.ForeignKey(Department, models.PROTECT, related_name="village_pairings", verbose_name="部门")
+    village = models.ForeignKey(Village, models.PROTECT, related_name="pairings", verbose_name="村（社区）")
+    year = models.PositiveSmallIntegerField("年度")
+    started_on = models.DateField("结对日期")
+    ended_on = models.DateField("结束日期", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-year", "department_id", "village_id"]
+        verbose_name = verbose_name_plural = "部门帮村"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "village", "year"],
+                name="village_pairing_once_a_year",
+                violation_error_message="该部门本年度已与这个村结对。",
+            )
+        ]
+
+    def __str__(self):
+        return f"部门帮村 {self.year}"
+
+
+@track_history()
+class HouseholdPairing(models.Model):
+    """党员帮户: a cadre helps a member's household. A hand-over ends the pair and opens a new one."""
+
+    cadre = models.ForeignKey(Cadre, models.PROTECT, related_name="household_pairings", verbose_name="帮扶干部")
+    member = models.ForeignKey(Member, models.PROTECT, related_name="household_pairings", verbose_name="帮扶对象")
+    started_on = models.DateField("结对日期")
+    ended_on = models.DateField("结束日期", null=True, blank=True)
+    end_reason = models.CharField("结束原因", max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-started_on", "pk"]
+        verbose_name = verbose_name_plural = "党员帮户"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(ended_on__isnull=True),
+                name="household_pairing_one_active_per_member",
+                violation_error_message="该对象已有结对帮扶干部，请先办理交接。",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="household_pairing_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"党员帮户 #{self.pk}"

@@ -8,7 +8,11 @@ from django.contrib.auth.models import Group, Permission
 from guanghan.lib import idnumber
 from guanghan.models import Association, Cadre, Department, Industry, PartyBranch, Town, User, Village
 
-ROLE_MIGRATIONS = ["guanghan.migrations.0003_roles", "members.migrations.0002_role_permissions"]
+ROLE_MIGRATIONS = [
+    "guanghan.migrations.0003_roles",
+    "members.migrations.0002_role_permissions",
+    "projects.migrations.0002_role_permissions",
+]
 
 
 def ensure_role(name: str) -> Group:
@@ -108,3 +112,17 @@ class MemberFactory(factory.django.DjangoModelFactory):
     household_size = 3
     income_per_capita = Decimal("2400.00")
     registered_on = date(2014, 6, 1)
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.Project"
+
+    village = factory.SubFactory(VillageFactory)
+    year = 2016
+    name = factory.Sequence(lambda n: f"项目{n}")
+    industry = factory.LazyFunction(
+        lambda: Industry.objects.get_or_create(code="planting", defaults={"name": "种植"})[0]
+    )
+    maturity = 3
+    expected_benefit = Decimal("10.00")
