@@ -12,6 +12,7 @@ from guanghan.models import Association, Cadre, Department, Industry, PartyBranc
 from members.models import Member
 
 KEY_SLOTS = (1, 2)
+CONTACT_EVERY_DAYS = 61  # 党员帮户: at least one contact every two months
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -189,3 +190,29 @@ class HouseholdPairing(models.Model):
 
     def __str__(self):
         return f"党员帮户 #{self.pk}"
+
+
+@track_history()
+class HouseholdContact(models.Model):
+    """The cadre's duty in 党员帮户: contact the household at least every two months, by visit or phone."""
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", "入户走访"
+        PHONE = "phone", "电话联系"
+
+    pairing = models.ForeignKey(HouseholdPairing, models.PROTECT, related_name="contacts", verbose_name="结对")
+    contacted_on = models.DateField("联系日期")
+    kind = models.CharField("方式", max_length=8, choices=Kind.choices, default=Kind.VISIT)
+    summary = models.TextField("做了什么")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="记录人"
+    )
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-contacted_on", "-pk"]
+        verbose_name = verbose_name_plural = "帮户联系记录"
+        indexes = [models.Index(fields=["pairing", "-contacted_on"], name="contact_pairing_date")]
+
+    def __str__(self):
+        return f"联系记录 {self.contacted_on:%Y-%m-%d}"

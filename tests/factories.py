@@ -12,6 +12,7 @@ ROLE_MIGRATIONS = [
     "guanghan.migrations.0003_roles",
     "members.migrations.0002_role_permissions",
     "projects.migrations.0002_role_permissions",
+    "projects.migrations.0003_household_contact",
 ]
 
 

@@ -3,10 +3,10 @@
 Later apps grant their own models' permissions to these groups in their own migrations.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-ROLES = ["org_staff", "town_staff", "liaison", "dept_staff", "leader"]
+from guanghan.lib.role_grants import grant_permissions
+
 DIRECTORY = ["town", "village", "department", "partybranch", "association", "cadre"]
 LOOKUPS = ["povertycause", "skill", "industry"]
 
@@ -21,22 +21,7 @@ GRANTS = {
 
 
 def create_roles(apps, schema_editor):
-    # Permissions are normally created after all migrations; create this app's now so they can be granted.
-    app_config = apps.get_app_config("guanghan")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for role in ROLES:
-        group, _ = Group.objects.get_or_create(name=role)
-        codenames = GRANTS[role]
-        perms = Permission.objects.filter(content_type__app_label="guanghan", codename__in=codenames)
-        missing = set(codenames) - set(perms.values_list("codename", flat=True))
-        if missing:
-            raise RuntimeError(f"permissions missing for {role}: {sorted(missing)}")
-        group.permissions.add(*perms)
+    grant_permissions(apps, "guanghan", GRANTS)
 
 
 class Migration(migrations.Migration):

@@ -1,7 +1,8 @@
 """Who may do what with projects and pairs (scope is access.py's; these say who may write)."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from guanghan.lib.role_grants import grant_permissions
 
 VIEW = ["view_project", "view_enrollment", "view_villagepairing", "view_householdpairing"]
 GRANTS = {
@@ -32,19 +33,7 @@ GRANTS = {
 
 
 def grant(apps, schema_editor):
-    app_config = apps.get_app_config("projects")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for role, codenames in GRANTS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        perms = Permission.objects.filter(content_type__app_label="projects", codename__in=codenames)
-        missing = set(codenames) - set(perms.values_list("codename", flat=True))
-        if missing:
-            raise RuntimeError(f"permissions missing for {role}: {sorted(missing)}")
-        group.permissions.add(*perms)
+    grant_permissions(apps, "projects", GRANTS)
 
 
 class Migration(migrations.Migration):
