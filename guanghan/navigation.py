@@ -30,6 +30,7 @@ class WorkList:
     roles: tuple[str, ...]
     count: Callable[[object], int]
     order: int = 100
+    query: str = ""
 
 
 _nav: dict[str, NavItem] = {}
@@ -51,7 +52,10 @@ def nav_for(user) -> list[dict]:
 
 def worklists_for(user) -> list[dict]:
     lists = sorted((w for w in _worklists.values() if has_role(user, *w.roles)), key=lambda w: (w.order, w.title))
-    return [{"title": w.title, "url": reverse(w.url_name), "count": w.count(user)} for w in lists]
+    return [
+        {"title": w.title, "url": reverse(w.url_name) + (f"?{w.query}" if w.query else ""), "count": w.count(user)}
+        for w in lists
+    ]
 
 
 def context(request) -> dict:

@@ -7,11 +7,25 @@ class ProjectsConfig(AppConfig):
 
     def ready(self):
         from guanghan.access import ALL_ROLES, Role, register_people_scope, register_village_scope
-        from guanghan.navigation import NavItem, register_nav
+        from guanghan.navigation import NavItem, WorkList, register_nav, register_worklist
 
         register_village_scope(Role.DEPT_STAFF, department_villages)
         register_people_scope(department_households)
         register_nav(NavItem("项目", "projects:project-list", ALL_ROLES, icon="kanban", order=20))
+        register_nav(NavItem("结对", "projects:household-pairing-list", ALL_ROLES, icon="people-fill", order=21))
+        staff = (Role.ORG_STAFF, Role.TOWN_STAFF)
+        register_worklist(
+            WorkList("未结对的困难对象", "projects:unpaired-members", staff, count=unpaired_count, order=20)
+        )
+        register_worklist(
+            WorkList(
+                "超过两个月未联系的帮扶对象",
+                "projects:household-pairing-list",
+                (Role.DEPT_STAFF,),
+                count=overdue_count,
+                query="overdue=1",
+            )
+        )
 
 
 def department_villages(user):
@@ -28,3 +42,24 @@ def department_households(user):
     return Member.objects.filter(
         household_pairings__cadre__department_id=user.department_id, household_pairings__ended_on__isnull=True
     )
+
+
+def unpaired_count(user) -> int:
+    from guanghan import access
+    from members.models import Member
+    from projects.models import HouseholdPairing
+
+    members = access.scope_people(user, Member.objects.all()).filter(status__in=["registered", "assisted", "returned"])
+    paired = HouseholdPairing.objects.filter(ended_on__isnull=True).values("member_id")
+    return members.exclude(pk__in=paired).count()
+
+
+def overdue_count(user) -> int:
+    from django.utils import timezone
+
+    from guanghan import access
+    from projects.models import HouseholdPairing
+    from projects.services import pairing_overdue
+
+    pairings = access.scope(user, HouseholdPairing.objects.all(), village=None, department="cadre__department")
+    return pairing_overdue(pairings, today=timezone.localdate()).count()

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 
 from guanghan.models import Association, Cadre, Department, Industry, PartyBranch, Village
 from members.models import Member
-from projects.models import Enrollment, HouseholdPairing, Project, VillagePairing
+from projects.models import Enrollment, HouseholdContact, HouseholdPairing, Project, VillagePairing
 
 YEAR = 2016
 DEMO_BASES = 64
@@ -170,5 +170,29 @@ def _household_pairs(rng, pairs) -> int:
         handed.append(
             HouseholdPairing(cadre_id=rng.choice(all_cadres), member_id=pairing.member_id, started_on=date(2016, 1, 15))
         )
-    HouseholdPairing.objects.bulk_create(rows + handed, batch_size=5000)
+    created = HouseholdPairing.objects.bulk_create(rows + handed, batch_size=5000)
+    _contacts(rng, created)
     return len(rows)
+
+
+def _contacts(rng, pairings) -> None:
+    """Visits and calls every one to two months until the report date; a few cadres fall behind."""
+    summaries = {
+        HouseholdContact.Kind.VISIT: [
+            "入户了解生产情况，讲解项目进展",
+            "帮助联系技术员上门指导",
+            "走访慰问，核实家庭收入",
+        ],
+        HouseholdContact.Kind.PHONE: ["电话询问近况和困难", "电话通知参加培训班", "电话沟通项目分红事宜"],
+    }
+    rows = []
+    for pairing in pairings:
+        day = pairing.started_on + timedelta(days=rng.randint(5, 30))
+        end = pairing.ended_on or date(2016, 7, 15) - timedelta(days=rng.choice([0, 0, 0, 0, 90]))
+        while day <= end:
+            kind = HouseholdContact.Kind.VISIT if rng.random() < 0.6 else HouseholdContact.Kind.PHONE
+            rows.append(
+                HouseholdContact(pairing=pairing, contacted_on=day, kind=kind, summary=rng.choice(summaries[kind]))
+            )
+            day += timedelta(days=rng.randint(30, 62))
+    HouseholdContact.objects.bulk_create(rows, batch_size=5000)

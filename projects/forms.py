@@ -2,9 +2,9 @@ from datetime import date
 
 from django import forms
 
-from guanghan.models import Association, Department, Industry, PartyBranch, Town
+from guanghan.models import Association, Cadre, Department, Industry, PartyBranch, Town, Village
 from members.forms import DATE, VillageChoiceField, at_least
-from projects.models import Enrollment, Project
+from projects.models import Enrollment, HouseholdContact, Project, VillagePairing
 
 
 class ProjectForm(forms.ModelForm):
@@ -123,3 +123,62 @@ class ProjectFilterForm(forms.Form):
         if data.get("demo"):
             projects = projects.filter(is_demo_base=True)
         return projects
+
+
+class CadreChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, cadre):
+        return f"{cadre.name}（{cadre.department.short_name if cadre.department_id else '无部门'} {cadre.position}）"
+
+
+class VillagePairingForm(forms.ModelForm):
+    class Meta:
+        model = VillagePairing
+        fields = ["department", "village", "year", "started_on"]
+        field_classes = {"village": VillageChoiceField}
+        widgets = {"started_on": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = Village.objects.filter(is_active=True).select_related("town")
+        self.fields["department"].queryset = Department.objects.filter(is_active=True)
+        self.fields["year"].initial = date.today().year
+
+
+class HouseholdPairForm(forms.Form):
+    cadre = CadreChoiceField(label="帮扶干部", queryset=Cadre.objects.none(), empty_label="请选择干部")
+    started_on = forms.DateField(label="结对日期", widget=DATE, initial=date.today)
+
+    def __init__(self, *args, cadres, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cadre"].queryset = cadres.select_related("department").order_by("department__name", "name")
+        self.fields["cadre"].error_messages["invalid_choice"] = "请从列表中选择本部门在职干部。"
+
+
+class HandOverForm(HouseholdPairForm):
+    reason = forms.CharField(label="交接原因", max_length=100, initial="帮扶干部工作调动")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cadre"].label = "接手干部"
+        self.fields["started_on"].label = "交接日期"
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = HouseholdContact
+        fields = ["contacted_on", "kind", "summary"]
+        widgets = {"contacted_on": DATE, "summary": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, pairing, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pairing = pairing
+        self.fields["contacted_on"].initial = date.today()
+        self.fields["summary"].error_messages["required"] = "请写明这次联系做了什么。"
+
+    def clean_contacted_on(self):
+        day = self.cleaned_data["contacted_on"]
+        if day > date.today():
+            raise forms.ValidationError("联系日期不能晚于今天。")
+        if day < self.pairing.started_on:
+            raise forms.ValidationError(f"联系日期不能早于结对日期 {self.pairing.started_on:%Y-%m-%d}。")
+        return day

@@ -1,13 +1,13 @@
 """Project operations that must hold under concurrent requests or write several rows."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Exists, Max, OuterRef, Q, Value, When
 
 from members.models import Member, MemberAspiration
-from projects.models import KEY_SLOTS, Enrollment, Project
+from projects.models import CONTACT_EVERY_DAYS, KEY_SLOTS, Enrollment, HouseholdPairing, Project
 
 
 @transaction.atomic
@@ -86,3 +86,41 @@ def enroll(*, project: Project, member: Member, on: date, role: str, by) -> Enro
             return Enrollment.objects.create(project=project, member=member, enrolled_on=on, role=role, by=by)
     except IntegrityError:
         raise ValidationError(f"{member.name} 已纳入该项目。") from None
+
+
+def pairing_overdue(pairings, *, today: date):
+    """Active household pairs whose last contact (or, with none, the pairing itself) is over two months old."""
+    last = Max("contacts__contacted_on")
+    due = today - timedelta(days=CONTACT_EVERY_DAYS)
+    return (
+        pairings.filter(ended_on__isnull=True)
+        .annotate(last_contact=last)
+        .filter(Q(last_contact__lt=due) | Q(last_contact__isnull=True, started_on__lt=due))
+    )
+
+
+@transaction.atomic
+def household_pair(*, cadre, member: Member, on: date) -> HouseholdPairing:
+    """党员帮户: pair a cadre with a member who has no active pair (the database refuses a second one)."""
+    if member.status == Member.Status.REMOVED:
+        raise ValidationError(f"{member.name} 已退出信息库，不能结对。")
+    try:
+        with transaction.atomic():
+            return HouseholdPairing.objects.create(cadre=cadre, member=member, started_on=on)
+    except IntegrityError:
+        raise ValidationError(f"{member.name} 已有结对帮扶干部，如需更换请办理交接。") from None
+
+
+@transaction.atomic
+def household_hand_over(*, pairing: HouseholdPairing, to_cadre, on: date, reason: str) -> HouseholdPairing:
+    """A cadre hands the household over: the old pair ends that day and a new one starts with the colleague."""
+    pairing = HouseholdPairing.objects.select_for_update().get(pk=pairing.pk)
+    if pairing.ended_on:
+        raise ValidationError("该结对已经结束。")
+    if to_cadre.pk == pairing.cadre_id:
+        raise ValidationError("请选择另一名干部接手。")
+    if on < pairing.started_on:
+        raise ValidationError(f"交接日期不能早于结对日期 {pairing.started_on:%Y-%m-%d}。")
+    pairing.ended_on, pairing.end_reason = on, reason
+    pairing.save(update_fields=["ended_on", "end_reason"])
+    return HouseholdPairing.objects.create(cadre=to_cadre, member_id=pairing.member_id, started_on=on)

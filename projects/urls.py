@@ -13,3 +13,13 @@ urlpatterns = [
     path("<int:pk>/enroll/", views.project_enroll, name="project-enroll"),
     path("village/<int:village_pk>/<int:year>/", views.village_compare, name="village-compare"),
 ]
+
+urlpatterns += [
+    path("pairs/villages/", views.village_pairing_list, name="village-pairing-list"),
+    path("pairs/villages/new/", views.village_pairing_create, name="village-pairing-create"),
+    path("pairs/households/", views.household_pairing_list, name="household-pairing-list"),
+    path("pairs/households/unpaired/", views.unpaired_members, name="unpaired-members"),
+    path("pairs/households/new/<int:member_pk>/", views.household_pair_create, name="household-pair-create"),
+    path("pairs/households/<int:pk>/hand-over/", views.household_hand_over, name="household-hand-over"),
+    path("pairs/households/<int:pk>/contact/", views.household_contact, name="household-contact"),
+]

@@ -1,6 +1,8 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -9,11 +11,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from guanghan import access
 from guanghan.access import ALL_ROLES, Role, role_required
 from guanghan.lib.paging import CappedPaginator
-from guanghan.models import Village
+from guanghan.models import Cadre, Village
 from members.models import Member, MemberAspiration, MemberSkill
 from projects import services
-from projects.forms import EnrollForm, ProjectFilterForm, ProjectForm, ProjectMoveForm
-from projects.models import Project
+from projects.forms import (
+    ContactForm,
+    EnrollForm,
+    HandOverForm,
+    HouseholdPairForm,
+    ProjectFilterForm,
+    ProjectForm,
+    ProjectMoveForm,
+    VillagePairingForm,
+)
+from projects.models import CONTACT_EVERY_DAYS, HouseholdPairing, Project, VillagePairing
 
 PAGE_SIZE = 50
 EDITORS = (Role.ORG_STAFF, Role.TOWN_STAFF, Role.DEPT_STAFF)
@@ -207,3 +218,157 @@ def project_enroll(request, pk):
     else:
         messages.success(request, f"已将 {member.name} 纳入“{project.name}”。")
     return redirect("projects:project-detail", pk=pk)
+
+
+# Pairs: 部门帮村 and 党员帮户 ---------------------------------------------------------------------------------------
+
+PAIR_EDITORS = (Role.ORG_STAFF, Role.DEPT_STAFF)
+
+
+def _household_pairings(user):
+    return access.scope(user, HouseholdPairing.objects.all(), village="member__village", department="cadre__department")
+
+
+def _cadres_for(user):
+    """Cadres the user may pair households with: all for organisation staff, its own department's otherwise."""
+    cadres = Cadre.objects.filter(is_active=True)
+    return cadres if access.is_city_wide(user) else cadres.filter(department_id=user.department_id)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def village_pairing_list(request):
+    pairings = access.scope(request.user, VillagePairing.objects.all(), village="village", department="department")
+    year = request.GET.get("year", "")
+    if year.isdigit():
+        pairings = pairings.filter(year=int(year))
+    if request.GET.get("department", "").isdigit():
+        pairings = pairings.filter(department_id=int(request.GET["department"]))
+    pairings = pairings.select_related("department", "village__town").order_by(
+        "-year", "department__name", "village__code"
+    )
+    page = CappedPaginator(pairings, PAGE_SIZE).get_page(request.GET.get("page"))
+    can_add = access.has_role(request.user, Role.ORG_STAFF) and request.user.has_perm("projects.add_villagepairing")
+    return render(request, "projects/village_pairing_list.html", {"page": page, "year": year, "can_add": can_add})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.ORG_STAFF)
+def village_pairing_create(request):
+    form = VillagePairingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        pairing = form.save()
+        messages.success(
+            request, f"已结对：{pairing.department.short_name} 帮扶 {pairing.village.name}（{pairing.year} 年）。"
+        )
+        return redirect("projects:village-pairing-list")
+    return render(request, "projects/pair_form.html", {"form": form, "title": "部门帮村结对"})
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def household_pairing_list(request):
+    today = timezone.localdate()
+    pairings = _household_pairings(request.user)
+    if request.GET.get("status") != "all":
+        pairings = pairings.filter(ended_on__isnull=True)
+    if request.GET.get("overdue"):
+        pairings = services.pairing_overdue(pairings, today=today)
+    if request.GET.get("cadre", "").isdigit():
+        pairings = pairings.filter(cadre_id=int(request.GET["cadre"]))
+    if request.GET.get("department", "").isdigit():
+        pairings = pairings.filter(cadre__department_id=int(request.GET["department"]))
+    if request.GET.get("village", "").isdigit():
+        pairings = pairings.filter(member__village_id=int(request.GET["village"]))
+    pairings = pairings.select_related("cadre__department", "member__village__town").annotate(
+        last_contact=Max("contacts__contacted_on")
+    )
+    page = CappedPaginator(pairings.order_by("cadre__department__name", "cadre__name", "pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    due = today - timedelta(days=CONTACT_EVERY_DAYS)
+    context = {"page": page, "due": due, "can_edit": access.has_role(request.user, *PAIR_EDITORS)}
+    return render(request, "projects/household_pairing_list.html", context)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def unpaired_members(request):
+    """Work list: people in difficulty (not removed, not lifted) that no cadre is paired with."""
+    members = (
+        access.scope_people(request.user, Member.objects.all())
+        .filter(status__in=[Member.Status.REGISTERED, Member.Status.ASSISTED, Member.Status.RETURNED])
+        .exclude(pk__in=HouseholdPairing.objects.filter(ended_on__isnull=True).values("member_id"))
+        .select_related("village__town")
+        .order_by("village__town__code", "village__code", "name", "pk")
+    )
+    page = CappedPaginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "projects/unpaired_members.html",
+        {"page": page, "can_pair": access.has_role(request.user, *PAIR_EDITORS)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*PAIR_EDITORS)
+def household_pair_create(request, member_pk):
+    if not request.user.has_perm("projects.add_householdpairing"):
+        raise PermissionDenied("您的角色不能办理结对。")
+    member = access.get_for_user(request.user, Member.objects.select_related("village"), write=True, pk=member_pk)
+    form = HouseholdPairForm(request.POST or None, cadres=_cadres_for(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_pair(cadre=form.cleaned_data["cadre"], member=member, on=form.cleaned_data["started_on"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{form.cleaned_data['cadre'].name} 已与 {member.name} 结对。")
+            return redirect("projects:household-pairing-list")
+    return render(request, "projects/pair_form.html", {"form": form, "title": f"为 {member.name} 结对帮扶干部"})
+
+
+def _own_pairing(request, pk) -> HouseholdPairing:
+    """A pair the user may act on: organisation staff any, department staff its own cadres' (404 otherwise)."""
+    pairings = HouseholdPairing.objects.select_related("cadre", "member__village")
+    return access.get_for_user(request.user, pairings, write=True, village=None, department="cadre__department", pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*PAIR_EDITORS)
+def household_hand_over(request, pk):
+    pairing = _own_pairing(request, pk)
+    form = HandOverForm(request.POST or None, cadres=_cadres_for(request.user).exclude(pk=pairing.cadre_id))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.household_hand_over(
+                pairing=pairing, to_cadre=data["cadre"], on=data["started_on"], reason=data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{pairing.member.name} 已由 {pairing.cadre.name} 交接给 {data['cadre'].name}。")
+            return redirect("projects:household-pairing-list")
+    title = f"交接：{pairing.cadre.name} 帮扶的 {pairing.member.name}"
+    return render(request, "projects/pair_form.html", {"form": form, "title": title})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*PAIR_EDITORS)
+def household_contact(request, pk):
+    if not request.user.has_perm("projects.add_householdcontact"):
+        raise PermissionDenied("您的角色不能记录帮户联系。")
+    pairing = _own_pairing(request, pk)
+    form = ContactForm(request.POST or None, pairing=pairing)
+    if request.method == "POST" and form.is_valid():
+        contact = form.save(commit=False)
+        contact.pairing, contact.by = pairing, request.user
+        contact.save()
+        messages.success(
+            request, f"已记录 {pairing.cadre.name} 对 {pairing.member.name} 的{contact.get_kind_display()}。"
+        )
+        return redirect("projects:household-pairing-list")
+    contacts = pairing.contacts.select_related("by")[:20]
+    title = f"帮户联系：{pairing.cadre.name} → {pairing.member.name}"
+    return render(request, "projects/pair_form.html", {"form": form, "title": title, "contacts": contacts})

@@ -91,12 +91,12 @@ def test_home_figures_for_the_city_include_department_branches(client, org_staff
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("org_staff", ["首页", "信息库", "统计", "公示", "项目", "村（社区）", "部门"]),
-        ("town_staff", ["首页", "信息库", "统计", "公示", "项目", "村（社区）"]),
-        ("liaison", ["首页", "信息库", "统计", "项目", "村（社区）"]),
-        ("dept_staff", ["首页", "信息库", "统计", "项目", "村（社区）", "部门"]),
-        ("leader", ["首页", "信息库", "统计", "公示", "项目", "村（社区）", "部门"]),
-        ("superuser", ["首页", "信息库", "统计", "公示", "项目", "村（社区）", "部门"]),
+        ("org_staff", ["首页", "信息库", "统计", "公示", "项目", "结对", "村（社区）", "部门"]),
+        ("town_staff", ["首页", "信息库", "统计", "公示", "项目", "结对", "村（社区）"]),
+        ("liaison", ["首页", "信息库", "统计", "项目", "结对", "村（社区）"]),
+        ("dept_staff", ["首页", "信息库", "统计", "项目", "结对", "村（社区）", "部门"]),
+        ("leader", ["首页", "信息库", "统计", "公示", "项目", "结对", "村（社区）", "部门"]),
+        ("superuser", ["首页", "信息库", "统计", "公示", "项目", "结对", "村（社区）", "部门"]),
     ],
 )
 def test_navigation_shows_each_role_only_what_it_may_open(request, client, role, expected):
