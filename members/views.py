@@ -143,6 +143,9 @@ def member_detail(request, pk):
         "surveys": surveys,
         "status_changes": member.status_changes.select_related("by"),
         "liftings": member.liftings.select_related("started_by"),
+        # Higher layers' rows about this member, through their reverse relations (projects, pairs).
+        "enrollments": member.enrollments.select_related("project__village").order_by("-enrolled_on"),
+        "household_pairings": member.household_pairings.select_related("cadre__department").order_by("-started_on"),
         "open_lifting": next(
             (lifting for lifting in member.liftings.all() if lifting.step not in ("closed", "cancelled")), None
         ),

@@ -19,6 +19,11 @@ class ProjectsConfig(AppConfig):
         )
         register_worklist(
             WorkList(
+                "未纳入项目的困难对象", "projects:members-without-project", staff, count=unenrolled_count, order=21
+            )
+        )
+        register_worklist(
+            WorkList(
                 "超过两个月未联系的帮扶对象",
                 "projects:household-pairing-list",
                 (Role.DEPT_STAFF,),
@@ -63,3 +68,12 @@ def overdue_count(user) -> int:
 
     pairings = access.scope(user, HouseholdPairing.objects.all(), village=None, department="cadre__department")
     return pairing_overdue(pairings, today=timezone.localdate()).count()
+
+
+def unenrolled_count(user) -> int:
+    from guanghan import access
+    from members.models import Member
+    from projects.models import Enrollment
+
+    members = access.scope_people(user, Member.objects.all()).filter(status__in=["registered", "assisted", "returned"])
+    return members.exclude(pk__in=Enrollment.objects.filter(left_on__isnull=True).values("member_id")).count()

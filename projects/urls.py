@@ -23,3 +23,8 @@ urlpatterns += [
     path("pairs/households/<int:pk>/hand-over/", views.household_hand_over, name="household-hand-over"),
     path("pairs/households/<int:pk>/contact/", views.household_contact, name="household-contact"),
 ]
+
+urlpatterns += [
+    path("for-member/<int:member_pk>/", views.member_projects, name="member-projects"),
+    path("members-without-project/", views.members_without_project, name="members-without-project"),
+]

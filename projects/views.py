@@ -24,7 +24,7 @@ from projects.forms import (
     ProjectMoveForm,
     VillagePairingForm,
 )
-from projects.models import CONTACT_EVERY_DAYS, HouseholdPairing, Project, VillagePairing
+from projects.models import CONTACT_EVERY_DAYS, Enrollment, HouseholdPairing, Project, VillagePairing
 
 PAGE_SIZE = 50
 EDITORS = (Role.ORG_STAFF, Role.TOWN_STAFF, Role.DEPT_STAFF)
@@ -372,3 +372,38 @@ def household_contact(request, pk):
     contacts = pairing.contacts.select_related("by")[:20]
     title = f"帮户联系：{pairing.cadre.name} → {pairing.member.name}"
     return render(request, "projects/pair_form.html", {"form": form, "title": title, "contacts": contacts})
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def member_projects(request, member_pk):
+    """The projects of the member's town this year that fit them (an aspiration or a skill for the industry)."""
+    member = access.get_person_for_user(request.user, Member.objects.select_related("village__town"), pk=member_pk)
+    industries = set(member.aspirations.values_list("pk", flat=True)) | set(
+        member.skills.exclude(industry=None).values_list("industry_id", flat=True)
+    )
+    projects = (
+        _projects(request.user)
+        .filter(village__town_id=member.village.town_id, industry_id__in=industries)
+        .exclude(status__in=[Project.Status.COMPLETED, Project.Status.DROPPED])
+        .exclude(enrollments__member=member)
+        .select_related("village", "industry")
+        .order_by("-year", "-is_key", "-maturity", "name")[:50]
+    )
+    context = {"member": member, "projects": projects, "can_edit": _can_edit(request.user)}
+    return render(request, "projects/member_projects.html", context)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def members_without_project(request):
+    """Work list: people in difficulty (not lifted or removed) placed in no project."""
+    members = (
+        access.scope_people(request.user, Member.objects.all())
+        .filter(status__in=[Member.Status.REGISTERED, Member.Status.ASSISTED, Member.Status.RETURNED])
+        .exclude(pk__in=Enrollment.objects.filter(left_on__isnull=True).values("member_id"))
+        .select_related("village__town")
+        .order_by("village__town__code", "village__code", "name", "pk")
+    )
+    page = CappedPaginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "projects/members_without_project.html", {"page": page})
