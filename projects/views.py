@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guanghan import access
 from guanghan.access import ALL_ROLES, Role, role_required
+from guanghan.lib.excel import workbook, xlsx_response
 from guanghan.lib.paging import CappedPaginator
 from guanghan.models import Cadre, Village
 from members.models import Member, MemberAspiration, MemberSkill
@@ -56,6 +57,8 @@ def project_list(request):
     )
     projects = form.filter(_projects(request.user)).select_related("village__town", "industry", "department")
     projects = projects.annotate(enrolled=Count("enrollments", filter=Q(enrollments__left_on__isnull=True)))
+    if request.GET.get("format") == "xlsx":
+        return _projects_xlsx(projects.order_by("-year", "village__town__code", "village__code", "name"))
     page = CappedPaginator(projects.order_by("-year", "village__code", "-is_key", "name", "pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -68,6 +71,45 @@ def project_list(request):
             "can_add": request.user.has_perm("projects.add_project") and _can_edit(request.user),
         },
     )
+
+
+def _projects_xlsx(projects):
+    headers = [
+        "年度",
+        "乡镇",
+        "村（社区）",
+        "项目名称",
+        "产业",
+        "特色产品",
+        "重点",
+        "示范基地",
+        "群众项目",
+        "成熟度",
+        "预期年增收（万元）",
+        "帮扶部门",
+        "状态",
+        "纳入人数",
+    ]
+    rows = (
+        [
+            p.year,
+            p.village.town.name,
+            p.village.name,
+            p.name,
+            p.industry.name,
+            p.product,
+            "是" if p.is_key else "",
+            "是" if p.is_demo_base else "",
+            "是" if p.for_residents else "",
+            p.maturity,
+            p.expected_benefit,
+            p.department.short_name if p.department_id else "",
+            p.get_status_display(),
+            p.enrolled,
+        ]
+        for p in projects.iterator(chunk_size=2000)
+    )
+    return xlsx_response(workbook("帮扶项目", headers, rows), f"帮扶项目-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @require_GET
@@ -283,6 +325,22 @@ def household_pairing_list(request):
     pairings = pairings.select_related("cadre__department", "member__village__town").annotate(
         last_contact=Max("contacts__contacted_on")
     )
+    if request.GET.get("format") == "xlsx":
+        headers = ["帮扶干部", "部门", "帮扶对象", "乡镇", "村（社区）", "结对日期", "结束日期", "最近联系"]
+        rows = (
+            [
+                p.cadre.name,
+                p.cadre.department.short_name if p.cadre.department_id else "",
+                p.member.name,
+                p.member.village.town.name,
+                p.member.village.name,
+                p.started_on,
+                p.ended_on,
+                p.last_contact,
+            ]
+            for p in pairings.order_by("cadre__department__name", "cadre__name", "pk").iterator(chunk_size=2000)
+        )
+        return xlsx_response(workbook("党员帮户", headers, rows), f"党员帮户-{today:%Y%m%d}.xlsx")
     page = CappedPaginator(pairings.order_by("cadre__department__name", "cadre__name", "pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )

@@ -190,3 +190,19 @@ def test_pair_lists_make_the_same_queries_whatever_the_rows(
         assert client.get(reverse("projects:household-pairing-list")).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("projects:unpaired-members")).status_code == 200
+
+
+def test_pairs_and_projects_export_to_excel(client, org_staff, pairing, project):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client.force_login(org_staff)
+    response = client.get(reverse("projects:household-pairing-list"), {"format": "xlsx"})
+    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("帮扶干部", "部门", "帮扶对象")
+    assert rows[1][:3] == ("赵刚", "农业", "张德福")
+    response = client.get(reverse("projects:project-list"), {"format": "xlsx"})
+    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[1][3] == "三星村韭黄种植基地"
+    assert rows[1][10] == 10
