@@ -345,7 +345,13 @@ def household_pairing_list(request):
         request.GET.get("page")
     )
     due = today - timedelta(days=CONTACT_EVERY_DAYS)
-    context = {"page": page, "due": due, "can_edit": access.has_role(request.user, *PAIR_EDITORS)}
+    context = {
+        "page": page,
+        "due": due,
+        "can_edit": access.has_role(request.user, *PAIR_EDITORS),
+        # Department staff act on their own cadres' pairs only; others in their villages are shown read-only.
+        "acts_on_department": None if access.is_city_wide(request.user) else request.user.department_id,
+    }
     return render(request, "projects/household_pairing_list.html", context)
 
 

@@ -206,3 +206,11 @@ def test_pairs_and_projects_export_to_excel(client, org_staff, pairing, project)
     rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[1][3] == "三星村韭黄种植基地"
     assert rows[1][10] == 10
+
+
+def test_pairs_of_other_departments_in_a_paired_village_are_read_only(client, dept_staff, paired, village, other_cadre):
+    theirs = HouseholdPairing.objects.create(cadre=other_cadre, member=MemberFactory(village=village), started_on=TODAY)
+    client.force_login(dept_staff)
+    html = client.get(reverse("projects:household-pairing-list")).content.decode()
+    assert reverse("projects:household-contact", args=[theirs.pk]) not in html
+    assert client.get(reverse("projects:household-contact", args=[theirs.pk])).status_code == 404
