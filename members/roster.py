@@ -4,8 +4,9 @@
                                         both loaded once whatever the row count; writes nothing. → Preview: new,
                                         changed (with old → new per field) and unchanged rows, and the errors and
                                         warnings, each with its Excel row number and column
-    roster_apply(preview=..., ...)      write a clean preview: bulk statements in one transaction, one Survey per
-                                        created or changed member, the batch's counts
+    roster_apply(preview=..., ...)      write a clean preview in one transaction and a fixed number of statements
+                                        (COPY into temporary tables, then one INSERT/UPDATE per table), one Survey
+                                        per created or changed member, the batch's counts
     roster_confirm(batch=..., ...)      the pages' confirmation: the stored file re-read (refused if its sha256
                                         changed), checked again, applied once
     roster_import(path=..., ...)        the management command's check-and-write in one go
@@ -48,7 +49,6 @@ MAX_ROWS = 100_000
 MAX_SHEET_XML_BYTES = 400 * 1024 * 1024  # a 20 MB .xlsx that unpacks beyond this is not a roster
 HEADER_SCAN_ROWS = 10
 SUFFIXES = (".xlsx", ".xls", ".csv")
-WRITE_BATCH = 1000
 LOOKUP_CHUNK = 5000
 
 HEADERS = [
@@ -1019,39 +1019,34 @@ def _plan(row: _Row, current: _Existing | None, directory: Directory, today: dat
 def roster_apply(*, preview: Preview, batch: ImportBatch, user=None) -> None:
     """Write a clean preview in one transaction: new members, changed members, their links, one Survey each.
 
-    Bulk statements throughout; the history triggers record every row by themselves, under one pghistory context
-    that names the user and the batch.
+    A fixed number of statements whatever the row count: the rows go by COPY into temporary tables shaped like the
+    real ones, and each real table is written by one INSERT … SELECT, UPDATE … FROM or DELETE. The history triggers
+    record every row by themselves, under one pghistory context that names the user and the batch. The unique ID
+    number stays the final guard: a member someone else added meanwhile fails the whole import (IntegrityError).
     """
     if not preview.is_clean:
         raise RosterError("文件有错误，未导入任何数据：请改正后重新上传。")
     now = timezone.now()
-    with transaction.atomic(), pghistory.context(user=getattr(user, "pk", None), import_batch=batch.pk):
+    with (
+        transaction.atomic(),
+        pghistory.context(user=getattr(user, "pk", None), import_batch=batch.pk),
+        connection.cursor() as cursor,
+    ):
         _check_constraints_now()
-        created = [Member(**plan.values, import_batch_id=batch.pk) for plan in preview.new]
-        Member.objects.bulk_create(created, batch_size=WRITE_BATCH)
-        for plan, member in zip(preview.new, created, strict=True):
-            plan.member_id = member.pk
-        if preview.changed:
-            changed = {change.field for plan in preview.changed for change in plan.changes}
-            fields = [name.removesuffix("_id") for name in FIELDS if name in changed]
-            updated = [
-                Member(pk=plan.member_id, **plan.values, import_batch_id=batch.pk, updated_at=now)
-                for plan in preview.changed
-            ]
-            Member.objects.bulk_update(updated, [*fields, "import_batch", "updated_at"], batch_size=WRITE_BATCH // 2)
+        _members_create(cursor, preview.new, batch=batch, now=now)
+        _members_update(cursor, preview.changed, batch=batch, now=now)
         touched = preview.new + preview.changed
         for relation in M2M:
-            through, member_col, target_col = _through(Member, relation)
+            through = _through(Member, relation)[0]
             stale = [pk for plan in preview.changed for pk in plan.links_removed.get(relation, ())]
-            for start in range(0, len(stale), LOOKUP_CHUNK):
-                through.objects.filter(pk__in=stale[start : start + LOOKUP_CHUNK]).delete()
-            links = [
-                through(**{member_col: plan.member_id, target_col: target})
-                for plan in touched
-                for target in sorted(plan.links_added.get(relation, ()))
-            ]
-            through.objects.bulk_create(links, batch_size=WRITE_BATCH)
-        _surveys_create(touched, batch=batch, user=user)
+            if stale:
+                cursor.execute(
+                    f"DELETE FROM {_table(through)} WHERE {_quote(through._meta.pk.column)} = ANY(%s::bigint[])",
+                    [_int_array(stale)],
+                )
+            added = ((plan.member_id, plan.links_added.get(relation, ())) for plan in touched)
+            _links_create(cursor, Member, relation, added)
+        _surveys_create(cursor, touched, batch=batch, user=user, now=now)
         counts = preview.counts()
         for name, value in counts.items():
             setattr(batch, name, value)
@@ -1080,29 +1075,136 @@ def _check_constraints_at_commit() -> None:
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
-def _surveys_create(plans: list[PlannedRow], *, batch: ImportBatch, user) -> None:
-    surveys = [
-        Survey(
-            member_id=plan.member_id,
-            surveyed_on=plan.surveyed_on,
-            surveyor=user,
-            import_batch=batch,
-            notes=f"花名册导入：{batch.file_name}"[:200],
-            **{name: plan.values[name] for name in SURVEY_FIELDS},
+def _members_create(cursor, plans: list[PlannedRow], *, batch: ImportBatch, now: datetime) -> None:
+    """Insert the new members in one statement and give each plan its member's id."""
+    if not plans:
+        return
+    columns = ["id_number", *FIELDS]
+    rows = ([plan.values[name] for name in columns] for plan in plans)
+    ids = dict(
+        _insert(
+            cursor,
+            Member,
+            columns,
+            rows,
+            constants={"import_batch_id": batch.pk, "created_at": now, "updated_at": now},
+            returning=["id_number", "id"],
         )
-        for plan in plans
-    ]
-    Survey.objects.bulk_create(surveys, batch_size=WRITE_BATCH)
+    )
+    for plan in plans:
+        plan.member_id = ids[plan.id_number]
+
+
+def _members_update(cursor, plans: list[PlannedRow], *, batch: ImportBatch, now: datetime) -> None:
+    """One UPDATE … FROM for the changed members, setting only the columns some row changes (and the batch)."""
+    if not plans:
+        return
+    changed = {change.field for plan in plans for change in plan.changes}
+    columns = [name for name in FIELDS if name in changed]
+    pk = _quote(Member._meta.pk.column)
+    rows = ([plan.member_id, *(plan.values[name] for name in columns)] for plan in plans)
+    stage = _stage(cursor, Member, [Member._meta.pk.column, *columns], rows)
+    assignments = [f"{_quote(name)} = staged.{_quote(name)}" for name in columns]
+    assignments += [f"{_quote('import_batch_id')} = %s", f"{_quote('updated_at')} = %s"]
+    cursor.execute(
+        f"UPDATE {_table(Member)} AS member SET {', '.join(assignments)} "
+        f"FROM {stage} AS staged WHERE member.{pk} = staged.{pk}",
+        [batch.pk, now],
+    )
+    cursor.execute(f"DROP TABLE {stage}")
+
+
+def _surveys_create(cursor, plans: list[PlannedRow], *, batch: ImportBatch, user, now: datetime) -> None:
+    """One Survey per written member, with the member's lists at the time."""
+    if not plans:
+        return
+    columns = ["member_id", "surveyed_on", *SURVEY_FIELDS]
+    rows = ([plan.member_id, plan.surveyed_on, *(plan.values[name] for name in SURVEY_FIELDS)] for plan in plans)
+    constants = {
+        "surveyor_id": getattr(user, "pk", None),
+        "import_batch_id": batch.pk,
+        "notes": f"花名册导入：{batch.file_name}"[:200],
+        "created_at": now,
+    }
+    survey_ids = dict(_insert(cursor, Survey, columns, rows, constants=constants, returning=["member_id", "id"]))
     for relation in M2M:
-        through, survey_col, target_col = _through(Survey, relation)
-        through.objects.bulk_create(
-            [
-                through(**{survey_col: survey.pk, target_col: target})
-                for plan, survey in zip(plans, surveys, strict=True)
-                for target in sorted(plan.m2m[relation])
-            ],
-            batch_size=WRITE_BATCH,
+        _links_create(cursor, Survey, relation, ((survey_ids[plan.member_id], plan.m2m[relation]) for plan in plans))
+
+
+def _links_create(cursor, model, relation: str, links) -> None:
+    """Insert many-to-many rows in one statement; `links` gives (owner id, target ids) pairs."""
+    through, owner_col, target_col = _through(model, relation)
+    owners, targets = [], []
+    for owner, ids in links:
+        for target in sorted(ids):
+            owners.append(owner)
+            targets.append(target)
+    if owners:
+        cursor.execute(
+            f"INSERT INTO {_table(through)} ({_quote(owner_col)}, {_quote(target_col)}) "
+            "SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
+            [_int_array(owners), _int_array(targets)],
         )
+
+
+def _insert(cursor, model, columns: list[str], rows, *, constants: dict, returning: list[str]) -> list[tuple]:
+    """INSERT `rows` (values for `columns`) into the model's table in one statement, through a staged COPY.
+
+    The columns neither staged nor given in `constants` take their field's default, as Model.save would. The INSERT
+    runs through Django's cursor, so the history triggers see the pghistory context.
+    """
+    constants = dict(constants)
+    for model_field in model._meta.concrete_fields:
+        if not model_field.primary_key and model_field.attname not in columns and model_field.attname not in constants:
+            constants[model_field.attname] = model_field.get_default()
+    stage = _stage(cursor, model, columns, rows)
+    names = ", ".join(_quote(name) for name in [*columns, *constants])
+    placeholders = ", ".join(["%s"] * len(constants))
+    cursor.execute(
+        f"INSERT INTO {_table(model)} ({names}) SELECT {', '.join(map(_quote, columns))}, {placeholders} "
+        f"FROM {stage} RETURNING {', '.join(map(_quote, returning))}",
+        list(constants.values()),
+    )
+    result = cursor.fetchall()
+    cursor.execute(f"DROP TABLE {stage}")
+    return result
+
+
+def _stage(cursor, model, columns: list[str], rows) -> str:
+    """A temporary table with these columns of the model's table (same types), filled with `rows` by COPY."""
+    name = f"roster_stage_{model._meta.model_name}"
+    names = ", ".join(map(_quote, columns))
+    cursor.execute(f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS SELECT {names} FROM {_table(model)} WITH NO DATA")
+    data = io.StringIO()
+    data.writelines("\t".join(map(_copy_text, row)) + "\n" for row in rows)
+    data.seek(0)
+    with connection.wrap_database_errors:
+        cursor.copy_expert(f"COPY {name} ({names}) FROM STDIN", data)
+    return name
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value) -> str:
+    """A value as COPY's text format reads it: \\N for NULL; str of an int, Decimal or date is exact."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    return str(value)
+
+
+def _int_array(values) -> str:
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _table(model) -> str:
+    return _quote(model._meta.db_table)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 Town staff import for their town's villages, organisation staff for the whole city. A batch is seen by the person who
 uploaded it (organisation staff see every batch); anyone else gets 404. The work itself is in members/roster.py.
+The upload page sends the file through static/js/roster_upload.js (upload progress, then "正在检查文件…") when
+JavaScript runs; without it the form is an ordinary POST, answered the same way.
 """
 
 from functools import wraps
@@ -11,8 +13,10 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,6 +29,7 @@ from members.models import ImportBatch
 IMPORTERS = (Role.ORG_STAFF, Role.TOWN_STAFF)
 NEW_ROWS_SHOWN = 200
 ISSUES_SHOWN = 1000
+UPLOAD_SCRIPT_HEADER = "X-Roster-Upload"  # sent by static/js/roster_upload.js
 
 
 def importer_required(view):
@@ -78,6 +83,12 @@ def roster_upload(request):
 @importer_required
 def batch_preview(request, batch_id):
     batch = get_object_or_404(_batches(request.user), pk=batch_id)
+    if request.headers.get(UPLOAD_SCRIPT_HEADER):
+        # The upload script's request, redirected here after the upload: the script loads this page itself next, so
+        # the file is not checked once more for nothing.
+        response = HttpResponse(status=204)
+        add_never_cache_headers(response)
+        return response
     preview = None
     if batch.status != ImportBatch.Status.IMPORTED:
         stored = roster.stored_path(batch)

@@ -6,14 +6,18 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from openpyxl import Workbook
 
 from guanghan.access import villages_visible_to
 from guanghan.lib import idnumber
 from guanghan.models import Industry, PovertyCause, Skill, Village
 from members import roster
-from members.models import ImportBatch, Member, Survey
+from members.models import ImportBatch, Member, MemberSkill, Survey
 from tests.factories import MemberFactory, PartyBranchFactory
 
 HEADERS = roster.HEADERS
@@ -410,6 +414,95 @@ def test_the_history_names_the_user_and_the_batch(xlsx, everywhere, org_staff):
     assert event.pgh_context.metadata == {"user": org_staff.pk, "import_batch": batch.pk}
 
 
+def test_every_history_row_of_an_import_names_its_user_and_batch(xlsx, everywhere, org_staff):
+    _, first = import_file(xlsx([person(1, 生存技能="电工、木工", 致富愿景="养殖")]), everywhere, user=org_staff)
+    _, second = import_file(xlsx([person(1, 生存技能="电工", 家庭人口=5)]), everywhere, user=org_staff)
+
+    def events(name):
+        rows = apps.get_model("members", name).objects.order_by("pgh_id")
+        return [(event.pgh_label, event.pgh_context.metadata["import_batch"]) for event in rows]
+
+    assert events("MemberEvent") == [("insert", first.pk), ("update", second.pk)]
+    assert events("SurveyEvent") == [("insert", first.pk), ("insert", second.pk)]
+    assert events("MemberSkillEvent") == [("add", first.pk), ("add", first.pk), ("remove", second.pk)]
+    assert events("MemberAspirationEvent") == [("add", first.pk)]
+    assert {event.pgh_context.metadata["user"] for event in Survey.pgh_event_models["insert"].objects.all()} == {
+        org_staff.pk
+    }
+
+
+def test_values_are_written_exactly_tabs_newlines_and_backslashes_included(xlsx, everywhere, branch):
+    notes = '他说："左\\右"\t制表\n第二行 \\N'
+    path = xlsx(
+        [
+            person(
+                1,
+                备注=notes,
+                家庭年人均收入="999,999,999,999.99",
+                入党时间="1990-07",
+                所在党支部=branch.name,
+                登记日期="2016-02-29",
+                联系电话="0838-5221234",
+            ),
+            person(2, 家庭年人均收入="0.01", 备注="\\N"),
+        ]
+    )
+
+    import_file(path, everywhere)
+
+    first, second = Member.objects.order_by("name")
+    assert first.notes == notes
+    assert (first.income_per_capita, first.joined_party_on, first.registered_on, first.phone) == (
+        Decimal("999999999999.99"),
+        date(1990, 7, 1),
+        date(2016, 2, 29),
+        "0838-5221234",
+    )
+    assert (second.notes, second.income_per_capita, second.branch, second.joined_party_on) == (
+        "\\N",
+        Decimal("0.01"),
+        None,
+        None,
+    )
+    assert Survey.objects.get(member=first).income_per_capita == Decimal("999999999999.99")
+
+    import_file(xlsx([person(1, 备注="\\N", 家庭年人均收入="1234.56"), person(2, 备注=notes)]), everywhere)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.notes, first.income_per_capita, second.notes) == ("\\N", Decimal("1234.56"), notes)
+
+
+def test_an_id_number_registered_meanwhile_fails_the_whole_import(xlsx, everywhere, village):
+    preview = preview_of(xlsx([person(1, 生存技能="电工"), person(2, 致富愿景="养殖")]), everywhere)
+    MemberFactory(village=village, id_number=person(2)["身份证号"])  # another import, committed after the check
+    batch = ImportBatch.objects.create(file_name="x.xlsx", sha256="0")
+
+    with pytest.raises(IntegrityError):
+        roster.roster_apply(preview=preview, batch=batch)
+
+    assert list(Member.objects.values_list("id_number", flat=True)) == [person(2)["身份证号"]]
+    assert Survey.objects.count() == MemberSkill.objects.count() == Member.aspirations.through.objects.count() == 0
+    batch.refresh_from_db()
+    assert (batch.status, batch.created_count) == ("previewed", 0)
+
+
+def test_the_import_needs_the_same_statements_for_3_and_300_rows(xlsx, everywhere):
+    def statements(count):
+        first = [person(n, 致贫原因="缺资金、因病", 生存技能="电工", 致富愿景="养殖") for n in range(count)]
+        import_file(xlsx(first), everywhere)
+        second = [person(n, 致贫原因="缺资金、因学", 生存技能="木工", 家庭人口=5) for n in range(count)]
+        preview = preview_of(xlsx([*second, person(count + 500)]), everywhere)
+        assert (len(preview.new), len(preview.changed)) == (1, count)
+        batch = ImportBatch.objects.create(file_name="x.xlsx", sha256="0")
+        with CaptureQueriesContext(connection) as queries:
+            roster.roster_apply(preview=preview, batch=batch)
+        return len(queries)
+
+    assert statements(3) == statements(300)
+    assert Member.objects.get(name="测试299").skills.get().name == "木工"
+
+
 def test_importing_the_same_file_again_changes_nothing(xlsx, everywhere):
     path = xlsx([person(1, 致贫原因="缺资金、因病", 生存技能="电工"), person(2)])
     import_file(path, everywhere)
@@ -594,3 +687,74 @@ def test_a_table_starting_in_column_c_keeps_its_row_numbers_and_formula_cells(tm
 
     assert messages(preview) == [f"第6行 [家庭人口] {roster.FORMULA_MESSAGE}"]
     assert [plan.row for plan in preview.new] == [5]
+
+
+# ------------------------------------------------------------------ purging stored uploads
+
+
+@pytest.fixture
+def stored_batch(settings, tmp_path, org_staff):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+    def build(name, *, days_ago, status="previewed", size=2048):
+        batch = ImportBatch.objects.create(file_name=name, sha256="ab" * 32, uploaded_by=org_staff, status=status)
+        ImportBatch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
+        path = roster.stored_path(batch)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x" * size)
+        return batch
+
+    return build
+
+
+def purge(*args):
+    out = StringIO()
+    call_command("purge_roster_uploads", *args, stdout=out)
+    return out.getvalue().splitlines()
+
+
+def test_purge_deletes_the_files_of_old_batches_imported_or_not_and_keeps_the_batches(stored_batch):
+    imported = stored_batch("三星村花名册.xlsx", days_ago=40, status="imported")
+    rejected = stored_batch("金光村.csv", days_ago=31, status="rejected", size=3 * 1024 * 1024)
+    recent = stored_batch("新.xlsx", days_ago=29)
+    already = stored_batch("早已清理.xls", days_ago=90)
+    roster.stored_path(already).unlink()
+
+    lines = purge()
+
+    assert lines == [
+        f"已删除 imports/{imported.pk}.xlsx（批次 {imported.pk}“三星村花名册.xlsx”，"
+        f"{timezone.localdate() - timedelta(days=40):%Y-%m-%d} 上传，已导入，2 KB）",
+        f"已删除 imports/{rejected.pk}.csv（批次 {rejected.pk}“金光村.csv”，"
+        f"{timezone.localdate() - timedelta(days=31):%Y-%m-%d} 上传，有错误未导入，3.0 MB）",
+        "共删除 2 个文件（3.0 MB）；导入批次记录（文件名、摘要）均保留。",
+    ]
+    assert [roster.stored_path(batch).exists() for batch in (imported, rejected, recent)] == [False, False, True]
+    assert list(ImportBatch.objects.order_by("pk").values_list("file_name", "sha256", "status")) == [
+        ("三星村花名册.xlsx", "ab" * 32, "imported"),
+        ("金光村.csv", "ab" * 32, "rejected"),
+        ("新.xlsx", "ab" * 32, "previewed"),
+        ("早已清理.xls", "ab" * 32, "previewed"),
+    ]
+    assert purge() == ["没有上传超过 30 天且仍保存着文件的导入批次。"]
+
+
+def test_purge_days_and_dry_run(stored_batch):
+    batch = stored_batch("花名册.xlsx", days_ago=3)
+
+    assert purge("--days", "7") == ["没有上传超过 7 天且仍保存着文件的导入批次。"]
+    assert purge("--days", "2", "--dry-run")[-1] == "共 1 个文件（2 KB）将被删除（--dry-run：未删除）。"
+    assert roster.stored_path(batch).exists()
+    assert purge("--days", "2")[0].startswith(f"已删除 imports/{batch.pk}.xlsx")
+    assert not roster.stored_path(batch).exists()
+    with pytest.raises(CommandError, match="--days 不能为负数"):
+        purge("--days", "-1")
+
+
+def test_a_purged_batch_can_no_longer_be_confirmed(stored_batch, org_staff, everywhere):
+    batch = stored_batch("花名册.xlsx", days_ago=60)
+    purge()
+
+    with pytest.raises(roster.RosterError, match="已被改动或删除"):
+        roster.roster_confirm(batch=batch, villages=everywhere, user=org_staff)
+    assert Member.objects.count() == 0

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from guanghan.lib import idnumber
 from members import roster
 from members.models import ImportBatch, Member, Survey
+from tests.factories import MemberFactory
 from tests.members.test_roster import make_roster, person
 
 
@@ -107,6 +108,36 @@ def test_upload_preview_and_confirm_import_the_roster(client, town_staff, roster
     assert "确认导入" not in text
 
 
+def test_the_upload_page_works_without_javascript_and_loads_the_progress_script(client, org_staff, roster_file):
+    client.force_login(org_staff)
+
+    text = client.get(reverse("members:roster-upload")).content.decode()
+
+    assert (
+        '<form method="post" enctype="multipart/form-data" data-testid="roster-upload-form" data-roster-upload>' in text
+    )
+    assert '<script src="/static/js/roster_upload.js"></script>' in text
+    assert 'data-testid="roster-upload-progress" hidden>' in text
+    batch = uploaded_batch(client, org_staff, roster_file([person(1)]))  # a plain POST, answered by a redirect
+    assert (batch.status, batch.created_count) == ("previewed", 1)
+
+
+def test_the_upload_scripts_redirect_to_the_preview_does_not_check_the_file_again(
+    client, org_staff, town_staff, roster_file, monkeypatch
+):
+    batch = uploaded_batch(client, org_staff, roster_file([person(1)]))
+    url = reverse("members:roster-preview", args=[batch.pk])
+    checked = []
+    monkeypatch.setattr(roster, "roster_preview", lambda *args, **kwargs: checked.append(args))
+
+    response = client.get(url, headers={"X-Roster-Upload": "1"})
+
+    assert (response.status_code, response.content, checked) == (204, b"", [])
+    assert "no-store" in response["Cache-Control"]
+    client.force_login(town_staff)
+    assert client.get(url, headers={"X-Roster-Upload": "1"}).status_code == 404
+
+
 def test_a_file_with_errors_shows_them_and_offers_no_confirm_button(client, org_staff, roster_file):
     batch = uploaded_batch(client, org_staff, roster_file([person(1), person(2, **{"村(社区)": "三星春"})]))
 
@@ -152,6 +183,21 @@ def test_a_file_changed_after_the_preview_is_refused(client, org_staff, roster_f
 
     assert "文件与预览时不一致" in response.content.decode()
     assert Member.objects.count() == 0
+
+
+def test_a_member_registered_by_someone_else_meanwhile_fails_the_confirmation(
+    client, org_staff, roster_file, village, monkeypatch
+):
+    batch = uploaded_batch(client, org_staff, roster_file([person(1), person(2, 生存技能="电工")]))
+    MemberFactory(village=village, id_number=person(2)["身份证号"])
+    monkeypatch.setattr(roster, "_load_existing", lambda id_numbers: {})  # committed after the re-check read
+
+    response = client.post(reverse("members:roster-confirm", args=[batch.pk]), follow=True)
+
+    assert "导入时信息库已被他人修改，未导入任何数据：请重新上传预览。" in response.content.decode()
+    assert (Member.objects.count(), Survey.objects.count()) == (1, 0)
+    batch.refresh_from_db()
+    assert batch.status == "previewed"
 
 
 def test_town_staff_cannot_see_another_users_batch(client, org_staff, town_staff, other_town_staff, roster_file):
