@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import views
+from projects import import_views, views
 
 app_name = "projects"
 
@@ -28,3 +28,5 @@ urlpatterns += [
     path("for-member/<int:member_pk>/", views.member_projects, name="member-projects"),
     path("members-without-project/", views.members_without_project, name="members-without-project"),
 ]
+
+urlpatterns += import_views.urlpatterns
