@@ -42,3 +42,57 @@ class HouseholdPairingAdmin(NoDeleteMixin, admin.ModelAdmin):
     search_fields = ["cadre__name", "member__name", "=member__id_number"]
     raw_id_fields = ["cadre", "member"]
     show_full_result_count = False
+
+
+# Trainings and the advisory group's consultations. (This import can join the one at the top of the file.)
+from guanghan.models import Department  # noqa: E402
+from projects.models import Attendance, Consultation, Training  # noqa: E402
+
+
+class AttendanceInline(admin.TabularInline):
+    model = Attendance
+    raw_id_fields = ["member"]
+    extra = 0
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Training)
+class TrainingAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["title", "kind", "held_on", "town", "department", "trainer"]
+    list_filter = ["kind", "held_on", "town", "department"]
+    list_select_related = ["town", "department"]
+    search_fields = ["title", "trainer", "place"]
+    autocomplete_fields = ["town", "department"]
+    raw_id_fields = ["project"]
+    filter_horizontal = ["skills"]
+    readonly_fields = ["created_by", "created_at"]
+    inlines = [AttendanceInline]
+    show_full_result_count = False
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["member", "training", "passed", "remark"]
+    list_filter = ["passed", "training__kind", "training__town"]
+    list_select_related = ["member", "training"]
+    search_fields = ["member__name", "=member__id_number", "training__title"]
+    raw_id_fields = ["member", "training"]
+    show_full_result_count = False
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["project", "department", "kind", "stage", "consulted_on", "followed_up_on"]
+    list_filter = ["kind", "stage", "department", ("followed_up_on", admin.EmptyFieldListFilter)]
+    list_select_related = ["project", "department"]
+    search_fields = ["project__name", "advice", "follow_up"]
+    raw_id_fields = ["project"]
+    readonly_fields = ["by", "created_at"]
+    show_full_result_count = False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "department":
+            kwargs["queryset"] = Department.objects.filter(is_advisory=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

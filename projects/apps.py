@@ -31,6 +31,11 @@ class ProjectsConfig(AppConfig):
                 query="overdue=1",
             )
         )
+        register_nav(NavItem("培训", "projects:training-list", ALL_ROLES, icon="easel", order=22))
+        register_nav(NavItem("顾问组", "projects:consultation-list", ALL_ROLES, icon="chat-left-text", order=23))
+        register_worklist(
+            WorkList("实用技术不足两门的困难党员", "projects:skills-below-two", staff, count=skill_gap_count, order=22)
+        )
 
 
 def department_villages(user):
@@ -77,3 +82,9 @@ def unenrolled_count(user) -> int:
 
     members = access.scope_people(user, Member.objects.all()).filter(status__in=["registered", "assisted", "returned"])
     return members.exclude(pk__in=Enrollment.objects.filter(left_on__isnull=True).values("member_id")).count()
+
+
+def skill_gap_count(user) -> int:
+    from projects.training_views import skill_gap_count as count
+
+    return count(user)

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 
 from guanghan.models import Association, Cadre, Department, Industry, PartyBranch, Village
 from members.models import Member
+from projects import demo_training
 from projects.models import Enrollment, HouseholdContact, HouseholdPairing, Project, VillagePairing
 
 YEAR = 2016
@@ -46,6 +47,7 @@ PRODUCTS = [
 def seed(log) -> None:
     if VillagePairing.objects.exists():
         log(f"项目与结对：已有 {Project.objects.count()} 个项目，未作改动")
+        demo_training.seed(log)
         return
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # see members/demo.py
@@ -61,6 +63,7 @@ def seed(log) -> None:
         f"（重点 {sum(p.is_key for p in projects)}，示范基地 {sum(p.is_demo_base for p in projects)}，"
         f"群众项目 {sum(p.for_residents for p in projects)}），纳入 {enrolled} 人次，党员帮户 {households} 对"
     )
+    demo_training.seed(log)
 
 
 def _village_pairings(rng, villages, departments) -> dict[int, Department]:

@@ -216,3 +216,203 @@ class HouseholdContact(models.Model):
 
     def __str__(self):
         return f"联系记录 {self.contacted_on:%Y-%m-%d}"
+
+
+# Trainings (培训班、专家讲座) and the market-economy advisory group (市场经济顾问组) ----------------------------
+
+
+@track_history()
+class Training(models.Model):
+    """A class or an expert lecture teaching practical skills. A city-wide one has no town."""
+
+    class Kind(models.TextChoices):
+        CLASS = "class", "培训班"
+        LECTURE = "lecture", "专家讲座"
+
+    kind = models.CharField("形式", max_length=8, choices=Kind.choices, default=Kind.CLASS)
+    title = models.CharField("培训名称", max_length=80)
+    held_on = models.DateField("举办日期")
+    place = models.CharField("地点", max_length=80, blank=True)
+    town = models.ForeignKey(
+        "guanghan.Town",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="trainings",
+        verbose_name="乡镇",
+        help_text="全市性的培训或讲座不填。",
+    )
+    trainer = models.CharField("授课人", max_length=60, blank=True)
+    department = models.ForeignKey(
+        Department, models.PROTECT, null=True, blank=True, related_name="trainings", verbose_name="主办部门"
+    )
+    skills = models.ManyToManyField("guanghan.Skill", related_name="trainings", verbose_name="所教技能")
+    project = models.ForeignKey(
+        Project, models.PROTECT, null=True, blank=True, related_name="trainings", verbose_name="相关项目"
+    )
+    notes = models.TextField("备注", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="录入人"
+    )
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+        verbose_name = verbose_name_plural = "培训"
+        indexes = [models.Index(fields=["town", "held_on"], name="training_town_date")]
+        constraints = [
+            models.CheckConstraint(condition=Q(held_on__year__gte=2000), name="training_date_plausible"),
+            models.UniqueConstraint(
+                fields=["town", "held_on", "title"],
+                name="training_once_a_day",
+                violation_error_message="该乡镇当天已登记同名的培训。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def record_attendance(self, *, members: set[int], attended: set[int], passed: set[int]) -> tuple[int, int]:
+        """Set who of `members` attended and who passed; members left unticked are taken off the list.
+
+        `passed` implies attended. Only the rows for `members` (the page the user saw) change, in one transaction.
+        Answers the training's totals (attended, passed) afterwards.
+        """
+        from django.db import transaction
+
+        attended = (attended | passed) & members
+        with transaction.atomic():
+            Attendance.objects.bulk_create(
+                [Attendance(training=self, member_id=pk, passed=pk in passed) for pk in sorted(attended)],
+                update_conflicts=True,
+                unique_fields=["training", "member"],
+                update_fields=["passed"],
+            )
+            self.attendances.filter(member_id__in=members - attended).delete()
+        totals = self.attendances.aggregate(
+            attended=models.Count("pk"), passed=models.Count("pk", filter=Q(passed=True))
+        )
+        return totals["attended"], totals["passed"]
+
+    record_attendance.alters_data = True
+
+
+@track_history()
+class Attendance(models.Model):
+    """A member at a training; `passed` means they mastered the skills it taught (掌握)."""
+
+    training = models.ForeignKey(Training, models.PROTECT, related_name="attendances", verbose_name="培训")
+    member = models.ForeignKey(Member, models.PROTECT, related_name="attendances", verbose_name="学员")
+    passed = models.BooleanField("掌握", default=False, help_text="学员已掌握本次培训所教的技能。")
+    remark = models.CharField("备注", max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["training_id", "member_id"]
+        verbose_name = verbose_name_plural = "培训参加情况"
+        indexes = [models.Index(fields=["member", "passed"], name="attendance_member_passed")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["training", "member"],
+                name="attendance_once_per_training",
+                violation_error_message="该学员已登记参加这次培训。",
+            )
+        ]
+
+    def __str__(self):
+        return f"参加培训 #{self.pk}"
+
+
+def practical_skills(member) -> models.QuerySet:
+    """The skills a member masters (实用技术): their own, and those taught by trainings they attended and passed.
+
+    `member` is a Member, its pk, or an OuterRef to one (as in `members_with_skill_count`).
+    """
+    from guanghan.models import Skill
+
+    member_id = member.pk if isinstance(member, Member) else member
+    own = Member.skills.through.objects.filter(member_id=member_id).values("skill_id")
+    learned = Attendance.objects.filter(member_id=member_id, passed=True).values("training__skills")
+    return Skill.objects.filter(Q(pk__in=own) | Q(pk__in=learned))
+
+
+def members_with_skill_count(queryset, *, with_names: bool = False):
+    """Annotate `skill_count` (and, with `with_names`, `skill_names`: a list) on a Member queryset.
+
+    Both are correlated subqueries over the union of a member's own and learned skills, so the database does the
+    counting: the number of queries stays the same whatever the number of rows, and `skill_count` can be filtered on.
+    """
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    skills = practical_skills(models.OuterRef(models.OuterRef("pk"))).order_by()
+    queryset = queryset.annotate(
+        skill_count=models.Subquery(skills.annotate(n=models.Func("pk", function="COUNT")).values("n")[:1]),
+    )
+    if with_names:
+        queryset = queryset.annotate(skill_names=ArraySubquery(skills.order_by("order", "code").values("name")))
+    return queryset
+
+
+ADVISORY_ONLY = "只有市场经济顾问组的成员部门（商务、经信、农业、畜牧、粮食、水利等）可以提供咨询意见。"
+
+
+@track_history()
+class Consultation(models.Model):
+    """Advice given to a project by an advisory department (市场经济顾问组), and how it was followed up."""
+
+    class Kind(models.TextChoices):
+        MARKET = "market", "市场"
+        TECHNOLOGY = "technology", "技术"
+        POLICY = "policy", "政策"
+
+    class Stage(models.TextChoices):
+        PRE = "pre", "产前"
+        DURING = "during", "产中"
+        POST = "post", "产后"
+
+    project = models.ForeignKey(Project, models.PROTECT, related_name="consultations", verbose_name="项目")
+    department = models.ForeignKey(
+        Department,
+        models.PROTECT,
+        related_name="consultations",
+        verbose_name="顾问部门",
+    )
+    kind = models.CharField("信息类别", max_length=12, choices=Kind.choices)
+    stage = models.CharField("环节", max_length=8, choices=Stage.choices)
+    consulted_on = models.DateField("咨询日期")
+    advice = models.TextField("意见和信息")
+    follow_up = models.TextField("跟踪落实情况", blank=True)
+    followed_up_on = models.DateField("跟踪日期", null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="记录人"
+    )
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-consulted_on", "-pk"]
+        verbose_name = verbose_name_plural = "顾问组咨询"
+        indexes = [
+            models.Index(fields=["project", "-consulted_on"], name="consultation_project_date"),
+            models.Index(fields=["department", "-consulted_on"], name="consultation_department_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(follow_up="", followed_up_on__isnull=True)
+                | (~Q(follow_up="") & Q(followed_up_on__isnull=False)),
+                name="consultation_follow_up_dated",
+                violation_error_message="跟踪落实情况和跟踪日期要一起填写。",
+            ),
+            models.CheckConstraint(
+                condition=Q(followed_up_on__isnull=True) | Q(followed_up_on__gte=models.F("consulted_on")),
+                name="consultation_follow_up_after_advice",
+                violation_error_message="跟踪日期不能早于咨询日期。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"顾问组咨询 {self.consulted_on:%Y-%m-%d}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.department_id and not Department.objects.filter(pk=self.department_id, is_advisory=True).exists():
+            raise ValidationError({"department": ADVISORY_ONLY})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import import_views, views
+from projects import import_views, training_views, views
 
 app_name = "projects"
 
@@ -30,3 +30,4 @@ urlpatterns += [
 ]
 
 urlpatterns += import_views.urlpatterns
+urlpatterns += training_views.urlpatterns

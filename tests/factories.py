@@ -13,6 +13,7 @@ ROLE_MIGRATIONS = [
     "members.migrations.0002_role_permissions",
     "projects.migrations.0002_role_permissions",
     "projects.migrations.0003_household_contact",
+    "projects.migrations.0004_training_consultation",
 ]
 
 

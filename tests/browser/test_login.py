@@ -6,11 +6,11 @@ from tests.browser.conftest import log_in
 from tests.factories import PartyBranchFactory, TownFactory, UserFactory, VillageFactory
 
 NAVIGATION = {
-    Role.ORG_STAFF: ["首页", "信息库", "统计", "公示", "项目", "结对", "村（社区）", "部门"],
-    Role.TOWN_STAFF: ["首页", "信息库", "统计", "公示", "项目", "结对", "村（社区）"],
-    Role.LIAISON: ["首页", "信息库", "统计", "项目", "结对", "村（社区）"],
-    Role.DEPT_STAFF: ["首页", "信息库", "统计", "项目", "结对", "村（社区）", "部门"],
-    Role.LEADER: ["首页", "信息库", "统计", "公示", "项目", "结对", "村（社区）", "部门"],
+    Role.ORG_STAFF: ["首页", "信息库", "统计", "公示", "项目", "结对", "培训", "顾问组", "村（社区）", "部门"],
+    Role.TOWN_STAFF: ["首页", "信息库", "统计", "公示", "项目", "结对", "培训", "顾问组", "村（社区）"],
+    Role.LIAISON: ["首页", "信息库", "统计", "项目", "结对", "培训", "顾问组", "村（社区）"],
+    Role.DEPT_STAFF: ["首页", "信息库", "统计", "项目", "结对", "培训", "顾问组", "村（社区）", "部门"],
+    Role.LEADER: ["首页", "信息库", "统计", "公示", "项目", "结对", "培训", "顾问组", "村（社区）", "部门"],
 }
 
 
