@@ -146,6 +146,9 @@ def member_detail(request, pk):
         # Higher layers' rows about this member, through their reverse relations (projects, pairs).
         "enrollments": member.enrollments.select_related("project__village").order_by("-enrolled_on"),
         "household_pairings": member.household_pairings.select_related("cadre__department").order_by("-started_on"),
+        "attendances": member.attendances.select_related("training")
+        .prefetch_related("training__skills")
+        .order_by("-training__held_on"),
         "open_lifting": next(
             (lifting for lifting in member.liftings.all() if lifting.step not in ("closed", "cancelled")), None
         ),

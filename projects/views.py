@@ -142,6 +142,10 @@ def project_detail(request, pk):
     context = {
         "project": project,
         "enrollments": enrollments,
+        "trainings": project.trainings.prefetch_related("skills")
+        .annotate(attendees=Count("attendances"))
+        .order_by("-held_on"),
+        "consultations": project.consultations.select_related("department").order_by("-consulted_on")[:20],
         "suggested": suggested,
         "can_edit": can_edit,
         "status_history": steps,
@@ -351,6 +355,8 @@ def household_pairing_list(request):
         "can_edit": access.has_role(request.user, *PAIR_EDITORS),
         # Department staff act on their own cadres' pairs only; others in their villages are shown read-only.
         "acts_on_department": None if access.is_city_wide(request.user) else request.user.department_id,
+        "departments": access.departments_visible_to(request.user).order_by("name"),
+        "villages": access.villages_visible_to(request.user).order_by("town__code", "code"),
     }
     return render(request, "projects/household_pairing_list.html", context)
 

@@ -11,7 +11,6 @@ from projects.models import ADVISORY_ONLY, Consultation
 from tests.factories import DepartmentFactory, ProjectFactory, UserFactory
 
 # Mounts projects.training_views the way projects/urls.py does (see test_trainings).
-pytestmark = pytest.mark.urls("tests.projects.test_trainings")
 
 ROLES = ["org_staff", "town_staff", "liaison", "dept_staff", "leader"]
 

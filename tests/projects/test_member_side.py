@@ -71,3 +71,31 @@ def test_the_member_page_shows_its_projects_and_cadres(client, town_staff, membe
     assert "三星村韭黄种植基地" in html
     assert "带头人" in html
     assert "赵刚（农业）" in html
+
+
+def test_project_and_member_pages_show_trainings_and_advice(client, org_staff, member, project, department):
+    from guanghan.models import Skill
+    from projects.models import Attendance, Consultation, Training
+
+    skill = Skill.objects.first()
+    training = Training.objects.create(
+        kind="class", title="韭黄栽培技术培训班", held_on=date(2016, 3, 5), project=project
+    )
+    training.skills.add(skill)
+    Attendance.objects.create(training=training, member=member, passed=True)
+    Consultation.objects.create(
+        project=project,
+        department=department,
+        kind="technology",
+        stage="during",
+        consulted_on=date(2016, 4, 1),
+        advice="建议分批采收，错开上市时间",
+    )
+    client.force_login(org_staff)
+    html = client.get(reverse("projects:project-detail", args=[project.pk])).content.decode()
+    assert "韭黄栽培技术培训班" in html
+    assert "1 人参加" in html
+    assert "建议分批采收" in html
+    html = client.get(reverse("members:member-detail", args=[member.pk])).content.decode()
+    assert "韭黄栽培技术培训班" in html
+    assert f'{skill.name} <span class="badge text-bg-success">已掌握</span>' in html

@@ -4,32 +4,13 @@ import factory
 import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.urls import include, path, reverse
+from django.urls import reverse
 
-from guanghan import urls as root_urls
 from guanghan.models import Skill
 from members.models import Member, MemberSkill
 from projects import training_views
-from projects import urls as project_urls
 from projects.models import Attendance, Training, members_with_skill_count, practical_skills
 from tests.factories import MemberFactory, ProjectFactory, VillageFactory
-
-# projects/urls.py mounts training_views.urlpatterns (included or appended); until it does, these tests mount them
-# the same way here.
-if any(
-    p in training_views.urlpatterns or getattr(p, "urlconf_name", None) is training_views.urlpatterns
-    for p in project_urls.urlpatterns
-):
-    urlpatterns = root_urls.urlpatterns
-else:
-    urlpatterns = [
-        path(
-            "projects/",
-            include(([*project_urls.urlpatterns, path("", include(training_views.urlpatterns))], "projects")),
-        ),
-        *(p for p in root_urls.urlpatterns if getattr(p, "namespace", None) != "projects"),
-    ]
-pytestmark = pytest.mark.urls(__name__)
 
 ROLES = ["org_staff", "town_staff", "liaison", "dept_staff", "leader"]
 
