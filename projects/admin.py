@@ -1,7 +1,16 @@
 from django.contrib import admin
 
 from guanghan.admin import NoDeleteMixin
-from projects.models import Enrollment, HouseholdPairing, Project, VillagePairing
+from guanghan.models import Department
+from projects.models import (
+    Attendance,
+    Consultation,
+    Enrollment,
+    HouseholdPairing,
+    Project,
+    Training,
+    VillagePairing,
+)
 
 
 @admin.register(Project)
@@ -45,8 +54,6 @@ class HouseholdPairingAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 
 # Trainings and the advisory group's consultations. (This import can join the one at the top of the file.)
-from guanghan.models import Department  # noqa: E402
-from projects.models import Attendance, Consultation, Training  # noqa: E402
 
 
 class AttendanceInline(admin.TabularInline):

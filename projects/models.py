@@ -5,10 +5,12 @@ a second project in the same slot, so the limit holds under concurrent requests 
 """
 
 from django.conf import settings
-from django.db import models
+from django.contrib.postgres.expressions import ArraySubquery
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.db.models import Q
 
-from guanghan.models import Association, Cadre, Department, Industry, PartyBranch, Village, track_history
+from guanghan.models import Association, Cadre, Department, Industry, PartyBranch, Skill, Village, track_history
 from members.models import Member
 
 KEY_SLOTS = (1, 2)
@@ -278,7 +280,6 @@ class Training(models.Model):
         `passed` implies attended. Only the rows for `members` (the page the user saw) change, in one transaction.
         Answers the training's totals (attended, passed) afterwards.
         """
-        from django.db import transaction
 
         attended = (attended | passed) & members
         with transaction.atomic():
@@ -327,7 +328,6 @@ def practical_skills(member) -> models.QuerySet:
 
     `member` is a Member, its pk, or an OuterRef to one (as in `members_with_skill_count`).
     """
-    from guanghan.models import Skill
 
     member_id = member.pk if isinstance(member, Member) else member
     own = Member.skills.through.objects.filter(member_id=member_id).values("skill_id")
@@ -341,7 +341,6 @@ def members_with_skill_count(queryset, *, with_names: bool = False):
     Both are correlated subqueries over the union of a member's own and learned skills, so the database does the
     counting: the number of queries stays the same whatever the number of rows, and `skill_count` can be filtered on.
     """
-    from django.contrib.postgres.expressions import ArraySubquery
 
     skills = practical_skills(models.OuterRef(models.OuterRef("pk"))).order_by()
     queryset = queryset.annotate(
@@ -412,7 +411,6 @@ class Consultation(models.Model):
         return f"顾问组咨询 {self.consulted_on:%Y-%m-%d}"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
 
         if self.department_id and not Department.objects.filter(pk=self.department_id, is_advisory=True).exists():
             raise ValidationError({"department": ADVISORY_ONLY})
