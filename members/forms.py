@@ -27,7 +27,17 @@ class VillageChoiceField(forms.ModelChoiceField):
 
 
 class CauseFields(forms.ModelForm):
-    """致贫原因: one main cause and at most two others, as on the national 建档立卡 form."""
+    """What a survey finds, shared by the member form and the survey form: active lookups only, no negative income,
+    and 致贫原因 as on the national 建档立卡 form (one main cause, at most two others)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["main_cause"].queryset = PovertyCause.objects.filter(is_active=True)
+        self.fields["other_causes"].queryset = PovertyCause.objects.filter(is_active=True)
+        self.fields["skills"].queryset = Skill.objects.filter(is_active=True)
+        self.fields["aspirations"].queryset = Industry.objects.filter(is_active=True)
+        at_least(self.fields["income_per_capita"], 0, "收入不能为负数，请核对。")
+        at_least(self.fields["household_size"], 1, "家庭人口至少为 1 人。")
 
     def clean(self):
         cleaned = super().clean()
@@ -100,15 +110,9 @@ class MemberForm(CauseFields):
         self.fields["village"].queryset = villages.select_related("town").order_by("town__code", "code")
         self.fields["village"].empty_label = "请选择村（社区）"
         self.fields["branch"].queryset = PartyBranch.objects.filter(village__in=villages).order_by("name")
-        self.fields["main_cause"].queryset = PovertyCause.objects.filter(is_active=True)
-        self.fields["other_causes"].queryset = PovertyCause.objects.filter(is_active=True)
-        self.fields["skills"].queryset = Skill.objects.filter(is_active=True)
-        self.fields["aspirations"].queryset = Industry.objects.filter(is_active=True)
         for name in ("gender", "birth_date"):
             self.fields[name].required = False
         self.fields["gender"].help_text = "可不填，按身份证号自动得出。"
-        at_least(self.fields["income_per_capita"], 0, "收入不能为负数，请核对。")
-        at_least(self.fields["household_size"], 1, "家庭人口至少为 1 人。")
 
     def clean_id_number(self):
         try:
@@ -205,12 +209,6 @@ class SurveyForm(CauseFields):
     def __init__(self, *args, member, **kwargs):
         super().__init__(*args, **kwargs)
         self.member = member
-        at_least(self.fields["income_per_capita"], 0, "收入不能为负数，请核对。")
-        at_least(self.fields["household_size"], 1, "家庭人口至少为 1 人。")
-        self.fields["main_cause"].queryset = PovertyCause.objects.filter(is_active=True)
-        self.fields["other_causes"].queryset = PovertyCause.objects.filter(is_active=True)
-        self.fields["skills"].queryset = Skill.objects.filter(is_active=True)
-        self.fields["aspirations"].queryset = Industry.objects.filter(is_active=True)
 
     def clean_surveyed_on(self):
         day = self.cleaned_data["surveyed_on"]

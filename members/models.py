@@ -46,6 +46,10 @@ class MemberQuerySet(models.QuerySet):
         )
         return self.filter(registered_on__lte=on).exclude(models.Exists(removed_by))
 
+    def needing_help(self):
+        """Registered, being helped or fallen back: the people work lists are about (not lifted, not removed)."""
+        return self.filter(status__in=[Member.Status.REGISTERED, Member.Status.ASSISTED, Member.Status.RETURNED])
+
     def in_age_band(self, band: str, on: date):
         return self.filter(age_band_bounds(on)[band])
 

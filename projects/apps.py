@@ -57,11 +57,9 @@ def department_households(user):
 def unpaired_count(user) -> int:
     from guanghan import access
     from members.models import Member
-    from projects.models import HouseholdPairing
+    from projects.models import unpaired
 
-    members = access.scope_people(user, Member.objects.all()).filter(status__in=["registered", "assisted", "returned"])
-    paired = HouseholdPairing.objects.filter(ended_on__isnull=True).values("member_id")
-    return members.exclude(pk__in=paired).count()
+    return unpaired(access.scope_people(user, Member.objects.needing_help())).count()
 
 
 def overdue_count(user) -> int:
@@ -78,10 +76,9 @@ def overdue_count(user) -> int:
 def unenrolled_count(user) -> int:
     from guanghan import access
     from members.models import Member
-    from projects.models import Enrollment
+    from projects.models import unenrolled
 
-    members = access.scope_people(user, Member.objects.all()).filter(status__in=["registered", "assisted", "returned"])
-    return members.exclude(pk__in=Enrollment.objects.filter(left_on__isnull=True).values("member_id")).count()
+    return unenrolled(access.scope_people(user, Member.objects.needing_help())).count()
 
 
 def skill_gap_count(user) -> int:

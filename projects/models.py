@@ -414,3 +414,13 @@ class Consultation(models.Model):
 
         if self.department_id and not Department.objects.filter(pk=self.department_id, is_advisory=True).exists():
             raise ValidationError({"department": ADVISORY_ONLY})
+
+
+def unpaired(members):
+    """The members no cadre is paired with now."""
+    return members.exclude(pk__in=HouseholdPairing.objects.filter(ended_on__isnull=True).values("member_id"))
+
+
+def unenrolled(members):
+    """The members in no project now."""
+    return members.exclude(pk__in=Enrollment.objects.filter(left_on__isnull=True).values("member_id"))

@@ -25,7 +25,7 @@ from projects.forms import (
     ProjectMoveForm,
     VillagePairingForm,
 )
-from projects.models import CONTACT_EVERY_DAYS, Enrollment, HouseholdPairing, Project, VillagePairing
+from projects.models import CONTACT_EVERY_DAYS, HouseholdPairing, Project, VillagePairing, unenrolled, unpaired
 
 PAGE_SIZE = 50
 EDITORS = (Role.ORG_STAFF, Role.TOWN_STAFF, Role.DEPT_STAFF)
@@ -366,9 +366,7 @@ def household_pairing_list(request):
 def unpaired_members(request):
     """Work list: people in difficulty (not removed, not lifted) that no cadre is paired with."""
     members = (
-        access.scope_people(request.user, Member.objects.all())
-        .filter(status__in=[Member.Status.REGISTERED, Member.Status.ASSISTED, Member.Status.RETURNED])
-        .exclude(pk__in=HouseholdPairing.objects.filter(ended_on__isnull=True).values("member_id"))
+        unpaired(access.scope_people(request.user, Member.objects.needing_help()))
         .select_related("village__town")
         .order_by("village__town__code", "village__code", "name", "pk")
     )
@@ -469,9 +467,7 @@ def member_projects(request, member_pk):
 def members_without_project(request):
     """Work list: people in difficulty (not lifted or removed) placed in no project."""
     members = (
-        access.scope_people(request.user, Member.objects.all())
-        .filter(status__in=[Member.Status.REGISTERED, Member.Status.ASSISTED, Member.Status.RETURNED])
-        .exclude(pk__in=Enrollment.objects.filter(left_on__isnull=True).values("member_id"))
+        unenrolled(access.scope_people(request.user, Member.objects.needing_help()))
         .select_related("village__town")
         .order_by("village__town__code", "village__code", "name", "pk")
     )

@@ -1,7 +1,10 @@
 """One fixture per role (tests/STYLE): each user carries the scope its role needs."""
 
+import io
+
 import pytest
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, transaction
 
 from guanghan.access import Role
 from tests.factories import DepartmentFactory, TownFactory, UserFactory, VillageFactory
@@ -16,6 +19,20 @@ def _test_database_dropped_cleanly(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(scope="module")
+def seeded_once(django_db_setup, django_db_blocker):
+    """The whole demo (manage.py seed_demo) once per test module, in a transaction rolled back at the module's end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def seeded(seeded_once, db):
+    """Use in a test that reads the demo data."""
 
 
 @pytest.fixture

@@ -1,11 +1,9 @@
 import io
 import re
 
-import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Sum
 from django.test import RequestFactory
 
@@ -16,20 +14,6 @@ from guanghan.models import Cadre, Department, PartyBranch, Town, User, Village
 
 def row_counts():
     return {m._meta.label: m.objects.count() for m in apps.get_app_config("guanghan").get_models()}
-
-
-@pytest.fixture(scope="module")
-def seeded_once(django_db_setup, django_db_blocker):
-    """Seed once for the module inside a transaction that is rolled back at its end (seeding takes seconds)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def seeded(seeded_once, db):
-    return None
 
 
 def test_seed_demo_twice_changes_nothing(seeded):

@@ -2,26 +2,11 @@
 
 import io
 
-import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.urls import reverse
 
 from guanghan.models import User
 from members.models import Lifting, Member, Survey
-
-
-@pytest.fixture(scope="module")
-def seeded_once(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def seeded(seeded_once, db):
-    return None
 
 
 def test_the_report_figures_as_of_its_date(client, seeded):
