@@ -9,9 +9,6 @@ from projects.models import Consultation, VillagePairing
 from tests.browser.conftest import log_in
 from tests.factories import DepartmentFactory, ProjectFactory, TownFactory, UserFactory, VillageFactory
 
-# Mounts projects.training_views the way projects/urls.py does (see tests/projects/test_trainings.py).
-pytestmark = pytest.mark.urls("tests.projects.test_trainings")
-
 
 @pytest.fixture
 def adviser_and_project(transactional_db):
