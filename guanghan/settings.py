@@ -88,7 +88,8 @@ DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG:
+    # A deployment always names its database; without DATABASE_URL this is a developer's machine (embedded server).
+    if not DEBUG and env_str("DATABASE_URL"):
         raise ImproperlyConfigured("SECRET_KEY is not set: set it in the environment (or DEBUG=1 for development).")
     SECRET_KEY = "django-insecure-development-only-key-guanghan-do-not-use-in-production"
 
