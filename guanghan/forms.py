@@ -31,3 +31,24 @@ class VillageFilterForm(forms.Form):
         self.fields["town"].queryset = towns
         self.fields["kind"].choices = [("", "全部类型"), *Village.Kind.choices]
         self.fields["q"].widget.attrs["placeholder"] = "如 三星村 或 510681…"
+
+
+class VillageChoiceField(forms.ModelChoiceField):
+    """A village shown with its town ("三星堆镇 三星村"): village names repeat across towns."""
+
+    def label_from_instance(self, village):
+        return f"{village.town.name} {village.name}"
+
+
+class PlaceFilterForm(forms.Form):
+    """Base of the list filters: a town and a village, offered only within the user's scope."""
+
+    town = forms.ModelChoiceField(label="乡镇", queryset=None, required=False, empty_label="全部乡镇")
+    village = VillageChoiceField(label="村（社区）", queryset=None, required=False, empty_label="全部村")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from guanghan import access
+
+        self.fields["town"].queryset = access.towns_visible_to(user)
+        self.fields["village"].queryset = access.villages_visible_to(user).order_by("town__code", "code")

@@ -5,8 +5,9 @@ from django.core.validators import MinValueValidator
 from django.urls import reverse
 from django.utils.html import format_html
 
+from guanghan.forms import PlaceFilterForm, VillageChoiceField
 from guanghan.lib import idnumber
-from guanghan.models import Industry, PartyBranch, PovertyCause, Skill, Town, Village
+from guanghan.models import Industry, PartyBranch, PovertyCause, Skill
 from members.models import AGE_BANDS, NOTICE_MIN_DAYS, Member, Survey
 
 CHECKBOXES = forms.CheckboxSelectMultiple(attrs={"class": "form-check-inline"})
@@ -19,11 +20,6 @@ def at_least(field: forms.Field, minimum, message: str) -> None:
     field.validators = [v for v in field.validators if not isinstance(v, MinValueValidator)]
     field.validators.append(MinValueValidator(minimum, message))
     field.widget.attrs["min"] = minimum
-
-
-class VillageChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, village):
-        return f"{village.town.name} {village.name}"
 
 
 class CauseFields(forms.ModelForm):
@@ -301,7 +297,7 @@ class LiftingStepForm(forms.Form):
         return cleaned
 
 
-class MemberFilterForm(forms.Form):
+class MemberFilterForm(PlaceFilterForm):
     SORTS = {
         "name": ("name", "姓名"),
         "-registered_on": ("-registered_on", "登记日期（新→旧）"),
@@ -309,10 +305,6 @@ class MemberFilterForm(forms.Form):
         "income_per_capita": ("income_per_capita", "人均收入（低→高）"),
     }
     q = forms.CharField(label="姓名、身份证号或电话", required=False, max_length=30)
-    town = forms.ModelChoiceField(label="乡镇", queryset=Town.objects.none(), required=False, empty_label="全部乡镇")
-    village = VillageChoiceField(
-        label="村（社区）", queryset=Village.objects.none(), required=False, empty_label="全部村"
-    )
     category = forms.ChoiceField(label="类别", required=False, choices=[("", "全部类别"), *Member.Category.choices])
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *Member.Status.choices])
     age_band = forms.ChoiceField(
@@ -332,11 +324,6 @@ class MemberFilterForm(forms.Form):
     )
     allowance = forms.ChoiceField(label="低保类型", required=False, choices=[("", "全部"), *Member.Allowance.choices])
     sort = forms.ChoiceField(label="排序", required=False, choices=[(k, v[1]) for k, v in SORTS.items()])
-
-    def __init__(self, *args, towns, villages, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["town"].queryset = towns
-        self.fields["village"].queryset = villages.select_related("town")
 
     def filter(self, members, *, on: date):
         """Apply the valid filters to a member queryset (invalid ones are ignored and shown as errors)."""

@@ -36,8 +36,7 @@ def _require_perm(user, perm: str):
 
 
 def _filter_form(request):
-    villages = access.villages_visible_to(request.user)
-    return MemberFilterForm(request.GET or None, towns=access.towns_visible_to(request.user), villages=villages)
+    return MemberFilterForm(request.GET or None, user=request.user)
 
 
 def _parse_day(text: str | None) -> date | None:

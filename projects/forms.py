@@ -2,8 +2,9 @@ from datetime import date
 
 from django import forms
 
-from guanghan.models import Association, Cadre, Department, Industry, PartyBranch, Town, Village
-from members.forms import DATE, VillageChoiceField, at_least
+from guanghan.forms import PlaceFilterForm, VillageChoiceField
+from guanghan.models import Association, Cadre, Department, Industry, PartyBranch, Village
+from members.forms import DATE, at_least
 from projects.models import Enrollment, HouseholdContact, Project, VillagePairing
 
 
@@ -84,10 +85,8 @@ class EnrollForm(forms.Form):
     enrolled_on = forms.DateField(label="纳入日期", widget=DATE, initial=date.today)
 
 
-class ProjectFilterForm(forms.Form):
+class ProjectFilterForm(PlaceFilterForm):
     q = forms.CharField(label="项目名称或产品", required=False, max_length=40)
-    town = forms.ModelChoiceField(label="乡镇", queryset=Town.objects.none(), required=False, empty_label="全部乡镇")
-    village = VillageChoiceField(label="村（社区）", queryset=None, required=False, empty_label="全部村")
     year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
     industry = forms.ModelChoiceField(
         label="产业", queryset=Industry.objects.all(), required=False, empty_label="全部产业"
@@ -98,11 +97,6 @@ class ProjectFilterForm(forms.Form):
     department = forms.ModelChoiceField(
         label="帮扶部门", queryset=Department.objects.all(), required=False, empty_label="全部部门"
     )
-
-    def __init__(self, *args, towns, villages, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["town"].queryset = towns
-        self.fields["village"].queryset = villages.select_related("town")
 
     def filter(self, projects):
         data = self.cleaned_data if self.is_valid() else {}

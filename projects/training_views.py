@@ -18,9 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from guanghan import access
 from guanghan.access import ALL_ROLES, Role, role_required
+from guanghan.forms import PlaceFilterForm, VillageChoiceField
 from guanghan.lib.paging import CappedPaginator
 from guanghan.models import Department, Skill, Town, Village
-from members.forms import CHECKBOXES, DATE, VillageChoiceField
+from members.forms import CHECKBOXES, DATE
 from members.models import Member
 from projects.models import ADVISORY_ONLY, Attendance, Consultation, Project, Training, members_with_skill_count
 
@@ -193,18 +194,9 @@ class AttendanceFilterForm(forms.Form):
         return members
 
 
-class SkillGapFilterForm(forms.Form):
+class SkillGapFilterForm(PlaceFilterForm):
     CATEGORIES = [("party", "困难党员"), ("resident", "困难群众"), ("all", "全部类别")]
-    town = forms.ModelChoiceField(label="乡镇", queryset=Town.objects.none(), required=False, empty_label="全部乡镇")
-    village = VillageChoiceField(
-        label="村（社区）", queryset=Village.objects.none(), required=False, empty_label="全部村"
-    )
     category = forms.ChoiceField(label="类别", required=False, choices=CATEGORIES, initial="party")
-
-    def __init__(self, *args, towns, villages, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["town"].queryset = towns
-        self.fields["village"].queryset = villages.select_related("town")
 
     def filter(self, members):
         data = self.cleaned_data if self.is_valid() else {}
@@ -392,11 +384,7 @@ def training_attendance(request, pk):
 @role_required(*ALL_ROLES)
 def skills_below_two(request):
     """The work list: people in the user's scope who master fewer than two practical skills (own or learned)."""
-    form = SkillGapFilterForm(
-        request.GET or None,
-        towns=access.towns_visible_to(request.user),
-        villages=access.villages_visible_to(request.user),
-    )
+    form = SkillGapFilterForm(request.GET or None, user=request.user)
     members = form.filter(_members_short_of_skills(request.user, with_names=True)).select_related("village__town")
     members = members.order_by("skill_count", "village__code", "name", "pk")
     page = CappedPaginator(members, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -50,11 +50,7 @@ def _editable(request, pk) -> Project:
 @require_GET
 @role_required(*ALL_ROLES)
 def project_list(request):
-    form = ProjectFilterForm(
-        request.GET or None,
-        towns=access.towns_visible_to(request.user),
-        villages=access.villages_visible_to(request.user),
-    )
+    form = ProjectFilterForm(request.GET or None, user=request.user)
     projects = form.filter(_projects(request.user)).select_related("village__town", "industry", "department")
     projects = projects.annotate(enrolled=Count("enrollments", filter=Q(enrollments__left_on__isnull=True)))
     if request.GET.get("format") == "xlsx":

@@ -80,6 +80,7 @@ def test_on_a_phone_the_menu_folds_and_nothing_overflows(phone, live_server, dem
     nav_link = phone.get_by_test_id("nav").get_by_role("link", name="村（社区）")
     expect(nav_link).to_be_hidden()
     phone.get_by_role("button", name="展开菜单").click()
+    expect(phone.locator("#main-nav.show")).to_be_visible()  # the collapse animation has finished
     expect(nav_link).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     nav_link.click()
