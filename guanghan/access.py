@@ -140,12 +140,16 @@ def scope(user, queryset: QuerySet, *, village: str | None = "village", departme
     return queryset.filter(q)
 
 
-def scope_people(user, queryset: QuerySet, *, village: str = "village") -> QuerySet:
+def scope_people(user, queryset: QuerySet, *, village: str = "village", person: str | None = None) -> QuerySet:
     """Limit rows about people in difficulty (members and what hangs on them) to the user's scope.
 
     Town staff and liaison officers see the people of their villages; department staff only the people its cadres
-    are paired with (党员帮户, given by projects through `register_people_scope`), not whole villages.
+    are paired with (党员帮户, given by projects through `register_people_scope`), not whole villages. `person` is the
+    path to the Member ("" for Member itself); by default it is `village` without its last step ("member__village"
+    → "member").
     """
+    if person is None:
+        person = village.rpartition("__")[0]
     if not has_role(user, *ALL_ROLES):
         return queryset.none()
     if is_city_wide(user):
@@ -153,14 +157,16 @@ def scope_people(user, queryset: QuerySet, *, village: str = "village") -> Query
     q = _village_q(user, village, roles=(Role.TOWN_STAFF, Role.LIAISON))
     if Role.DEPT_STAFF in roles_of(user):
         for provider in _people_scopes:
-            q |= Q(pk__in=provider(user).values("pk"))
+            q |= Q(**{_path(person, "pk__in"): provider(user).values("pk")})
     return queryset.filter(q)
 
 
-def get_person_for_user(user, queryset: QuerySet, *, write: bool = False, village: str = "village", **lookup):
+def get_person_for_user(
+    user, queryset: QuerySet, *, write: bool = False, village: str = "village", person: str | None = None, **lookup
+):
     """Like get_for_user, for rows about people: 404 outside the scope, 403 for a write by a read-only role."""
     try:
-        obj = scope_people(user, queryset, village=village).get(**lookup)
+        obj = scope_people(user, queryset, village=village, person=person).get(**lookup)
     except queryset.model.DoesNotExist:
         raise Http404("没有找到该记录，或它不在您的工作范围内。") from None
     if write and is_read_only(user):
