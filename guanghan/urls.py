@@ -19,6 +19,7 @@ urlpatterns = [
     path("directory/", include((directory_patterns, "guanghan"))),
     path("members/", include("members.urls")),
     path("projects/", include("projects.urls")),
+    path("funding/", include("funding.urls")),
     path("api/registry/stats/", members_views.stats_json, name="registry-stats"),
     path("admin/", admin.site.urls),
 ]

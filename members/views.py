@@ -2,7 +2,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -145,6 +145,8 @@ def member_detail(request, pk):
         # Higher layers' rows about this member, through their reverse relations (projects, pairs).
         "enrollments": member.enrollments.select_related("project__village").order_by("-enrolled_on"),
         "household_pairings": member.household_pairings.select_related("cadre__department").order_by("-started_on"),
+        "loans": member.loans.order_by("-applied_on")[:20],
+        "funds": member.disbursements.aggregate(total=Sum("amount"), count=Count("id")),
         "attendances": member.attendances.select_related("training")
         .prefetch_related("training__skills")
         .order_by("-training__held_on"),

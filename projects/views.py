@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -145,6 +145,9 @@ def project_detail(request, pk):
         "suggested": suggested,
         "can_edit": can_edit,
         "status_history": steps,
+        # Money paid into the project (funding's lines, followed by their reverse relation; net of reversals).
+        "funds": project.disbursements.aggregate(total=Sum("amount"), count=Count("id")),
+        "can_disburse": request.user.has_perm("funding.add_disbursement") and not access.is_read_only(request.user),
         "enroll_form": EnrollForm(),
     }
     return render(request, "projects/project_detail.html", context)

@@ -27,3 +27,13 @@ def query_with(context, **changes):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def wan(value, places=2):
+    """元 → 万元 with `places` decimals, for leaders' tables: {{ amount|wan }} 万元."""
+    from guanghan.lib.money import to_wan
+
+    if value in (None, ""):
+        return ""
+    return f"{to_wan(value, int(places)):,}"

@@ -161,13 +161,11 @@ def test_unpaired_members_are_the_work_to_do(client, town_staff, member, village
 def test_department_home_shows_overdue_contacts(client, dept_staff, pairing):
     client.force_login(dept_staff)
     worklists = client.get(reverse("home")).context["worklists"]
-    assert worklists == [
-        {
-            "title": "超过两个月未联系的帮扶对象",
-            "url": reverse("projects:household-pairing-list") + "?overdue=1",
-            "count": 1,
-        }
-    ]
+    assert {
+        "title": "超过两个月未联系的帮扶对象",
+        "url": reverse("projects:household-pairing-list") + "?overdue=1",
+        "count": 1,
+    } in worklists
 
 
 def test_org_staff_pairs_a_department_with_a_village(client, org_staff, department, other_village):
