@@ -20,6 +20,7 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("projects/", include("projects.urls")),
     path("funding/", include("funding.urls")),
+    path("supervision/", include("supervision.urls")),
     path("api/registry/stats/", members_views.stats_json, name="registry-stats"),
     path("admin/", admin.site.urls),
 ]

@@ -148,6 +148,9 @@ def project_detail(request, pk):
         # Money paid into the project (funding's lines, followed by their reverse relation; net of reversals).
         "funds": project.disbursements.aggregate(total=Sum("amount"), count=Count("id")),
         "can_disburse": request.user.has_perm("funding.add_disbursement") and not access.is_read_only(request.user),
+        # Supervision's visits and open rectifications of this project (reverse relations, newest first).
+        "visits": project.visits.select_related("officer__cadre").order_by("-visited_on", "-pk")[:5],
+        "open_rectifications": project.rectifications.filter(status__in=["open", "reopened"]).count(),
         "enroll_form": EnrollForm(),
     }
     return render(request, "projects/project_detail.html", context)

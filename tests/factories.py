@@ -15,6 +15,7 @@ ROLE_MIGRATIONS = [
     "projects.migrations.0003_household_contact",
     "projects.migrations.0004_training_consultation",
     "funding.migrations.0002_role_permissions",
+    "supervision.migrations.0002_role_permissions",
 ]
 
 

@@ -89,7 +89,7 @@ def test_home_figures_for_the_city_include_department_branches(client, org_staff
 
 
 EVERYONE = ["首页", "信息库", "统计"]
-WORK = ["项目", "结对", "培训", "顾问组", "资金", "村（社区）"]
+WORK = ["项目", "结对", "培训", "顾问组", "资金", "督查", "村（社区）"]
 
 
 @pytest.mark.parametrize(
