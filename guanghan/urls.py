@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from evaluation import table_views as evaluation_table_views
 from guanghan import views
 from members import views as members_views
 
@@ -21,7 +22,9 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("funding/", include("funding.urls")),
     path("supervision/", include("supervision.urls")),
+    path("evaluation/", include("evaluation.urls")),
     path("api/registry/stats/", members_views.stats_json, name="registry-stats"),
+    path("api/evaluation/<int:year>/results/", evaluation_table_views.results_json, name="evaluation-results"),
     path("admin/", admin.site.urls),
 ]
 

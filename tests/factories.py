@@ -16,6 +16,7 @@ ROLE_MIGRATIONS = [
     "projects.migrations.0004_training_consultation",
     "funding.migrations.0002_role_permissions",
     "supervision.migrations.0002_role_permissions",
+    "evaluation.migrations.0002_role_permissions",
 ]
 
 

@@ -6,13 +6,13 @@ from tests.browser.conftest import log_in
 from tests.factories import PartyBranchFactory, TownFactory, UserFactory, VillageFactory
 
 EVERYONE = ["首页", "信息库", "统计"]
-WORK = ["项目", "结对", "培训", "顾问组", "资金", "督查", "村（社区）"]
+WORK = ["项目", "结对", "培训", "顾问组", "资金", "督查"]
 NAVIGATION = {
-    Role.ORG_STAFF: [*EVERYONE, "公示", *WORK, "部门"],
-    Role.TOWN_STAFF: [*EVERYONE, "公示", *WORK],
-    Role.LIAISON: [*EVERYONE, *WORK],
-    Role.DEPT_STAFF: [*EVERYONE, *WORK, "部门"],
-    Role.LEADER: [*EVERYONE, "公示", *WORK, "部门"],
+    Role.ORG_STAFF: [*EVERYONE, "公示", *WORK, "考核", "村（社区）", "部门"],
+    Role.TOWN_STAFF: [*EVERYONE, "公示", *WORK, "村（社区）"],
+    Role.LIAISON: [*EVERYONE, *WORK, "村（社区）"],
+    Role.DEPT_STAFF: [*EVERYONE, *WORK, "考核", "村（社区）", "部门"],
+    Role.LEADER: [*EVERYONE, "公示", *WORK, "考核", "村（社区）", "部门"],
 }
 
 

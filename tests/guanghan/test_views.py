@@ -89,18 +89,18 @@ def test_home_figures_for_the_city_include_department_branches(client, org_staff
 
 
 EVERYONE = ["首页", "信息库", "统计"]
-WORK = ["项目", "结对", "培训", "顾问组", "资金", "督查", "村（社区）"]
+WORK = ["项目", "结对", "培训", "顾问组", "资金", "督查"]
 
 
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("org_staff", [*EVERYONE, "公示", *WORK, "部门"]),
-        ("town_staff", [*EVERYONE, "公示", *WORK]),
-        ("liaison", [*EVERYONE, *WORK]),
-        ("dept_staff", [*EVERYONE, *WORK, "部门"]),
-        ("leader", [*EVERYONE, "公示", *WORK, "部门"]),
-        ("superuser", [*EVERYONE, "公示", *WORK, "部门"]),
+        ("org_staff", [*EVERYONE, "公示", *WORK, "考核", "村（社区）", "部门"]),
+        ("town_staff", [*EVERYONE, "公示", *WORK, "村（社区）"]),
+        ("liaison", [*EVERYONE, *WORK, "村（社区）"]),
+        ("dept_staff", [*EVERYONE, *WORK, "考核", "村（社区）", "部门"]),
+        ("leader", [*EVERYONE, "公示", *WORK, "考核", "村（社区）", "部门"]),
+        ("superuser", [*EVERYONE, "公示", *WORK, "考核", "村（社区）", "部门"]),
     ],
 )
 def test_navigation_shows_each_role_only_what_it_may_open(request, client, role, expected):

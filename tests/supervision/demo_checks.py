@@ -183,7 +183,7 @@ def test_each_questionnaire_was_a_questionnaire_visit(seeded):
     assert set(questionnaires.filter(officer__isnull=True).values_list("by__username", flat=True)) == {"staff"}
 
 
-def test_a_second_seed_adds_nothing(seeded):
+def test_a_second_seed_adds_no_supervision_rows(seeded):
     models = (LiaisonOfficer, Assignment, Visit, Rectification, RectificationStep, Questionnaire, Response)
     before = [m.objects.count() for m in models]
     out = io.StringIO()

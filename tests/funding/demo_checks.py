@@ -190,7 +190,7 @@ def test_every_disbursed_loan_has_its_schedule_with_running_totals(seeded):
     assert not LoanInstalment.objects.filter(loan__disbursed_on__isnull=True).exists()
 
 
-def test_a_second_seed_adds_nothing(seeded):
+def test_a_second_seed_adds_no_funding_rows(seeded):
     models = (Account, Contribution, Disbursement, Posting, FundTarget, Loan, LoanInstalment, Repayment)
     before = [m.objects.count() for m in models]
     call_command("seed_demo", stdout=io.StringIO())
