@@ -429,3 +429,21 @@ def test_a_village_flow_traces_sources_accounts_projects_and_members(client, org
     assert [s["label"] for s in accounts["党内帮扶专项资金"]["sources"]] == ["市财政拨付"]
     assert page.context["total"] == D("8000.00")
     assert [t["project__name"] for t in page.context["targets"]] == [other_project.name]
+
+
+def test_a_liaison_officer_reads_the_money_paid_into_its_villages(client, liaison, lines, village):
+    from supervision.models import Assignment, LiaisonOfficer
+    from tests.factories import CadreFactory
+
+    cadre = CadreFactory(name="刘志强")
+    liaison.cadre = cadre
+    liaison.save(update_fields=["cadre"])
+    officer = LiaisonOfficer.objects.create(cadre=cadre, appointed_on=date(2015, 3, 1))
+    Assignment.objects.create(officer=officer, village=village, started_on=date(2015, 3, 1))
+    client.force_login(liaison)
+    page = client.get(reverse("funding:disbursement-list"))
+    assert [d.voucher_no for d in page.context["page"]] == ["BM-1"]
+    assert client.get(reverse("funding:disbursement-detail", args=[lines["own"].pk])).status_code == 200
+    assert client.get(reverse("funding:disbursement-detail", args=[lines["foreign"].pk])).status_code == 404
+    assert client.get(reverse("funding:village-flow", args=[village.pk])).context["total"] == D("12000.00")
+    assert client.get(reverse("funding:contribution-create")).status_code == 403
