@@ -24,6 +24,7 @@ from funding.models import (
     Posting,
     Repayment,
 )
+from guanghan import access
 from guanghan.lib.money import CENT
 from guanghan.models import Department, Village
 
@@ -40,6 +41,20 @@ def account_for_department(department: Department) -> Account:
         defaults={"name": f"{department.short_name}帮扶资金"},
     )
     return account
+
+
+def accounts_open_for(user) -> None:
+    """Open the accounts the user may post to and that have no line yet: a department's own account for its staff;
+    the special fund and every department's account for organisation staff (who record on their behalf)."""
+    if access.has_role(user, access.Role.ORG_STAFF):
+        special_account()
+        missing = Department.objects.filter(fund_account__isnull=True)
+        Account.objects.bulk_create(
+            [Account(channel=Channel.DEPARTMENT, department=d, name=f"{d.short_name}帮扶资金") for d in missing],
+            ignore_conflicts=True,
+        )
+    elif user.department_id:
+        account_for_department(user.department)
 
 
 def special_account() -> Account:

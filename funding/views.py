@@ -38,8 +38,7 @@ def _can_record(user, perm: str) -> bool:
 def _require_recorder(user, perm: str) -> None:
     if not _can_record(user, perm):
         raise PermissionDenied("您的角色不能登记资金。")
-    if access.has_role(user, Role.DEPT_STAFF) and user.department_id and not user.is_superuser:
-        services.account_for_department(user.department)
+    services.accounts_open_for(user)
 
 
 def _contributions(user):

@@ -447,3 +447,12 @@ def test_a_liaison_officer_reads_the_money_paid_into_its_villages(client, liaiso
     assert client.get(reverse("funding:disbursement-detail", args=[lines["foreign"].pk])).status_code == 404
     assert client.get(reverse("funding:village-flow", args=[village.pk])).context["total"] == D("12000.00")
     assert client.get(reverse("funding:contribution-create")).status_code == 403
+
+
+def test_org_staff_can_post_the_first_line_of_any_account(client, org_staff, department, other_department):
+    client.force_login(org_staff)
+    form = client.get(reverse("funding:contribution-create")).context["form"]
+    names = {a.name for a in form.fields["account"].queryset}
+    assert {"党内帮扶专项资金", f"{department.short_name}帮扶资金", f"{other_department.short_name}帮扶资金"} <= names
+    client.get(reverse("funding:contribution-create"))
+    assert Account.objects.filter(department=department).count() == 1
