@@ -20,9 +20,24 @@ class FundingConfig(AppConfig):
                 query="overdue=1",
             )
         )
+        register_worklist(
+            WorkList(
+                "本部门帮扶村中尚未拨付资金的项目",
+                "funding:projects-without-money",
+                (Role.DEPT_STAFF,),
+                count=without_money_count,
+                order=31,
+            )
+        )
 
 
 def overdue_loan_count(user) -> int:
     from funding.loan_views import overdue_loan_count as count
+
+    return count(user)
+
+
+def without_money_count(user) -> int:
+    from funding.worklist_views import without_money_count as count
 
     return count(user)

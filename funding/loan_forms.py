@@ -23,7 +23,7 @@ from guanghan.forms import PlaceFilterForm, VillageChoiceField
 from guanghan.lib.money import MoneyField
 from members.forms import DATE
 from members.models import Member
-from projects.models import Project
+from projects.models import HouseholdPairing, Project
 
 BANKS = [
     "中国农业银行广汉支行",
@@ -175,10 +175,26 @@ class LoanFilterForm(PlaceFilterForm):
     bank = forms.CharField(label="贷款银行", required=False, max_length=40, widget=DatalistInput(BANKS, "banks"))
     overdue = forms.ChoiceField(label="逾期", required=False, choices=[("", "不限"), ("1", "只看逾期贷款")])
     member = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Reached from the leaders' overdue page: the borrowers its cadres are paired with now (党员帮户). Hidden like
+    # `member`, so the list renders no extra select.
+    department = forms.ModelChoiceField(
+        label="帮扶部门",
+        queryset=None,
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "该部门不在您的工作范围内，已忽略“帮扶部门”条件。"},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["department"].queryset = access.departments_visible_to(user).order_by("name")
 
     def filter(self, loans, *, today: date):
         """The loans matching the valid filters, annotated with their arrears as of `today`."""
         data = self.cleaned_data if self.is_valid() else {}
+        if data.get("department"):
+            paired = HouseholdPairing.objects.filter(ended_on__isnull=True, cadre__department=data["department"])
+            loans = loans.filter(member__in=paired.values("member_id"))
         for field, lookup in [
             ("q", "member__name__contains"),
             ("status", "status"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from funding import loan_views, report_views, views
+from funding import loan_views, report_views, views, worklist_views
 
 app_name = "funding"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("flow/villages/<int:pk>/", views.village_flow, name="village-flow"),
     path("flow/departments/<int:pk>/", views.department_flow, name="department-flow"),
     path("flow/members/<int:pk>/", views.member_flow, name="member-flow"),
+    path("projects-without-money/", worklist_views.projects_without_money, name="projects-without-money"),
 ]
 
 urlpatterns += loan_views.urlpatterns

@@ -51,4 +51,6 @@ class PlaceFilterForm(forms.Form):
         from guanghan import access
 
         self.fields["town"].queryset = access.towns_visible_to(user)
-        self.fields["village"].queryset = access.villages_visible_to(user).order_by("town__code", "code")
+        self.fields["village"].queryset = (
+            access.villages_visible_to(user).select_related("town").order_by("town__code", "code")
+        )

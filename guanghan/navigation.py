@@ -30,11 +30,13 @@ class WorkList:
     roles: tuple[str, ...]
     count: Callable[[object], int]
     order: int = 100
-    query: str = ""
+    query: str | Callable[[], str] = ""
 
 
 _nav: dict[str, NavItem] = {}
-_worklists: dict[str, WorkList] = {}
+# Work lists are keyed by page and query string: several lists may open one page with different filters
+# ("逾期未整改的事项" and "派驻村待整改的事项" are both the rectification list).
+_worklists: dict[tuple[str, str], WorkList] = {}
 
 
 def register_nav(item: NavItem) -> None:
@@ -42,7 +44,7 @@ def register_nav(item: NavItem) -> None:
 
 
 def register_worklist(item: WorkList) -> None:
-    _worklists[item.url_name] = item
+    _worklists[(item.url_name, item.query)] = item
 
 
 def nav_for(user) -> list[dict]:
@@ -52,10 +54,12 @@ def nav_for(user) -> list[dict]:
 
 def worklists_for(user) -> list[dict]:
     lists = sorted((w for w in _worklists.values() if has_role(user, *w.roles)), key=lambda w: (w.order, w.title))
-    return [
-        {"title": w.title, "url": reverse(w.url_name) + (f"?{w.query}" if w.query else ""), "count": w.count(user)}
-        for w in lists
-    ]
+    return [{"title": w.title, "url": _url(w), "count": w.count(user)} for w in lists]
+
+
+def _url(w: WorkList) -> str:
+    query = w.query() if callable(w.query) else w.query  # a callable for a filter that moves, like "this year"
+    return reverse(w.url_name) + (f"?{query}" if query else "")
 
 
 def context(request) -> dict:

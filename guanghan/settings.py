@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "funding.apps.FundingConfig",
     "supervision.apps.SupervisionConfig",
     "evaluation.apps.EvaluationConfig",
+    "dashboard.apps.DashboardConfig",
 ]
 
 MIDDLEWARE = [

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from dashboard import views as dashboard_views
 from evaluation import table_views as evaluation_table_views
 from guanghan import views
 from members import views as members_views
@@ -23,7 +24,11 @@ urlpatterns = [
     path("funding/", include("funding.urls")),
     path("supervision/", include("supervision.urls")),
     path("evaluation/", include("evaluation.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("api/registry/stats/", members_views.stats_json, name="registry-stats"),
+    path("api/dashboard/", dashboard_views.figures_json, name="dashboard-figures"),
+    path("api/dashboard/areas/", dashboard_views.areas_json, name="dashboard-areas"),
+    path("api/dashboard/years/", dashboard_views.years_json, name="dashboard-years"),
     path("api/evaluation/<int:year>/results/", evaluation_table_views.results_json, name="evaluation-results"),
     path("admin/", admin.site.urls),
 ]

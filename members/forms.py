@@ -3,6 +3,7 @@ from datetime import date
 from django import forms
 from django.core.validators import MinValueValidator
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from guanghan.forms import PlaceFilterForm, VillageChoiceField
@@ -324,17 +325,57 @@ class MemberFilterForm(PlaceFilterForm):
     )
     allowance = forms.ChoiceField(label="低保类型", required=False, choices=[("", "全部"), *Member.Allowance.choices])
     sort = forms.ChoiceField(label="排序", required=False, choices=[(k, v[1]) for k, v in SORTS.items()])
+    # The filters behind the dashboard's figures and the work lists (set by their links, shown above the list).
+    as_of = forms.DateField(label="在库日期", required=False, widget=DATE)
+    lifted_from = forms.DateField(label="脱贫销号起", required=False, widget=DATE)
+    lifted_to = forms.DateField(label="脱贫销号止", required=False, widget=DATE)
+    brought_to = forms.DateField(label="带动截至", required=False, widget=DATE)
+    no_survey_in = forms.IntegerField(label="未摸底调查年度", required=False, min_value=2000, max_value=2100)
+
+    LINKED = ("as_of", "lifted_from", "lifted_to", "brought_to", "no_survey_in")
+
+    def linked_filters(self) -> list[str]:
+        """The dashboard/work-list filters in force, in words (the page shows them and keeps them in the form)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        words = []
+        if data.get("as_of"):
+            words.append(f"{data['as_of']:%Y-%m-%d} 在库（状态为当日状态）")
+        if data.get("lifted_from") or data.get("lifted_to"):
+            since = f"{data['lifted_from']:%Y-%m-%d} 起" if data.get("lifted_from") else ""
+            until = f"至 {data['lifted_to']:%Y-%m-%d}" if data.get("lifted_to") else ""
+            words.append(f"脱贫销号 {since}{until}".strip())
+        if data.get("brought_to"):
+            words.append(f"截至 {data['brought_to']:%Y-%m-%d} 已纳入帮扶项目或已脱贫（带动的困难群众）")
+        if data.get("no_survey_in"):
+            words.append(f"在库且 {data['no_survey_in']} 年没有摸底调查记录")
+        return words
 
     def filter(self, members, *, on: date):
         """Apply the valid filters to a member queryset (invalid ones are ignored and shown as errors)."""
         data = self.cleaned_data if self.is_valid() else {}
         if data.get("q"):
             members = members.search(data["q"])
+        status_field = "status"
+        if data.get("as_of"):
+            on = data["as_of"]
+            members = members.in_registry(on)
+            if on < timezone.localdate():  # today's status is the status column; a past day's is in the history
+                members = members.with_status_on(on)
+                status_field = "status_on"
+        if data.get("lifted_from") or data.get("lifted_to"):
+            members = members.lifted_between(data.get("lifted_from"), data.get("lifted_to"))
+        if data.get("brought_to"):
+            members = members.brought_along(data["brought_to"])
+        if data.get("no_survey_in"):
+            year = data["no_survey_in"]
+            members = members.in_registry().exclude(
+                pk__in=Survey.objects.filter(surveyed_on__year=year).values("member")
+            )
         for field, lookup in [
             ("town", "village__town"),
             ("village", "village"),
             ("category", "category"),
-            ("status", "status"),
+            ("status", status_field),
             ("area", "area"),
             ("cause", "main_cause"),
             ("allowance", "allowance"),

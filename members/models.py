@@ -7,6 +7,7 @@ the national lifting-out procedure (民主评议 → 核实 → 公示 → 销�
 from datetime import date, timedelta
 
 import pghistory
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, Q
@@ -36,6 +37,17 @@ def age_band_bounds(on: date) -> dict[str, Q]:
     }
 
 
+def lifted_between(since: date | None, until: date | None) -> Q:
+    """Members (as a condition on Member) whose lifting was closed between the two days; None leaves an end open."""
+    return Q(pk__in=Lifting.objects.closed_between(since, until).values("member"))
+
+
+def brought_along(until: date) -> Q:
+    """带动: placed in a project or lifted out by the end of `until`."""
+    enrollments = apps.get_model("projects", "Enrollment").objects.filter(enrolled_on__lte=until)
+    return Q(pk__in=enrollments.values("member")) | lifted_between(None, until)
+
+
 class MemberQuerySet(models.QuerySet):
     def in_registry(self, on: date | None = None):
         """Registered by `on` and not removed (as of `on`, from the status history, when a date is given)."""
@@ -63,6 +75,14 @@ class MemberQuerySet(models.QuerySet):
                 models.Subquery(latest.values("to_status")[:1]), models.Value(Member.Status.REGISTERED)
             )
         )
+
+    def lifted_between(self, since: date | None, until: date | None):
+        """Members whose lifting out was closed (销号) between the two days, both included (either may be open)."""
+        return self.filter(lifted_between(since, until))
+
+    def brought_along(self, until: date):
+        """带动: members placed in a project or lifted out by the end of `until` (the seed's 7,000+ residents)."""
+        return self.filter(brought_along(until))
 
     def search(self, text: str):
         text = text.strip()
@@ -333,6 +353,15 @@ class StatusChange(models.Model):
 
 
 class LiftingQuerySet(models.QuerySet):
+    def closed_between(self, since: date | None, until: date | None):
+        """Liftings closed (销号) between the two days, both included; None leaves that end open."""
+        closed = self.filter(closed_on__isnull=False)
+        if since:
+            closed = closed.filter(closed_on__gte=since)
+        if until:
+            closed = closed.filter(closed_on__lte=until)
+        return closed
+
     def open(self):
         return self.filter(closed_on__isnull=True, cancelled_on__isnull=True)
 

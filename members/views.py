@@ -6,12 +6,12 @@ from django.db.models import Count, Sum
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_http_methods
 
 from guanghan import access
 from guanghan.access import ALL_ROLES, Role, role_required
 from guanghan.audit import sensitive_read_record
+from guanghan.lib.dates import parse_day
 from guanghan.lib.excel import workbook, xlsx_response
 from guanghan.lib.masking import mask_id_number, mask_phone
 from guanghan.lib.paging import CappedPaginator
@@ -39,15 +39,8 @@ def _filter_form(request):
     return MemberFilterForm(request.GET or None, user=request.user)
 
 
-def _parse_day(text: str | None) -> date | None:
-    try:
-        return parse_date(text or "")
-    except ValueError:  # well-formed but impossible, like 2016-02-30
-        return None
-
-
 def _as_of(request) -> date:
-    return _parse_day(request.GET.get("as_of")) or timezone.localdate()
+    return parse_day(request.GET.get("as_of")) or timezone.localdate()
 
 
 @require_GET
@@ -358,7 +351,7 @@ def stats(request):
 @role_required(*ALL_ROLES)
 def stats_json(request):
     """/api/registry/stats/?as_of=YYYY-MM-DD plus the member list's filters, scoped like the page."""
-    if request.GET.get("as_of") and not _parse_day(request.GET["as_of"]):
+    if request.GET.get("as_of") and not parse_day(request.GET["as_of"]):
         return JsonResponse({"error": "as_of 应为 YYYY-MM-DD 格式的日期"}, status=400)
     _, _, figures = _stats_for(request)
     return JsonResponse(figures, json_dumps_params={"ensure_ascii": False})

@@ -31,6 +31,15 @@ class ProjectsConfig(AppConfig):
                 query="overdue=1",
             )
         )
+        register_worklist(
+            WorkList(
+                "本年度没有重点项目的村（社区）",
+                "projects:villages-without-key-project",
+                staff,
+                count=without_key_project_count,
+                order=23,
+            )
+        )
         register_nav(NavItem("培训", "projects:training-list", ALL_ROLES, icon="easel", order=22))
         register_nav(NavItem("顾问组", "projects:consultation-list", ALL_ROLES, icon="chat-left-text", order=23))
         register_worklist(
@@ -79,6 +88,12 @@ def unenrolled_count(user) -> int:
     from projects.models import unenrolled
 
     return unenrolled(access.scope_people(user, Member.objects.needing_help())).count()
+
+
+def without_key_project_count(user) -> int:
+    from projects.worklist_views import without_key_project_count as count
+
+    return count(user)
 
 
 def skill_gap_count(user) -> int:

@@ -94,6 +94,7 @@ class ProjectFilterForm(PlaceFilterForm):
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *Project.Status.choices])
     key = forms.ChoiceField(label="重点", required=False, choices=[("", "不限"), ("1", "重点培植项目")])
     demo = forms.ChoiceField(label="示范基地", required=False, choices=[("", "不限"), ("1", "党员创业示范基地")])
+    residents = forms.ChoiceField(label="帮扶对象", required=False, choices=[("", "不限"), ("1", "困难群众帮扶项目")])
     department = forms.ModelChoiceField(
         label="帮扶部门", queryset=Department.objects.all(), required=False, empty_label="全部部门"
     )
@@ -116,6 +117,8 @@ class ProjectFilterForm(PlaceFilterForm):
             projects = projects.filter(is_key=True)
         if data.get("demo"):
             projects = projects.filter(is_demo_base=True)
+        if data.get("residents"):
+            projects = projects.filter(for_residents=True)
         return projects
 
 

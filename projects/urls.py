@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import import_views, training_views, views
+from projects import import_views, training_views, views, worklist_views
 
 app_name = "projects"
 
@@ -27,6 +27,11 @@ urlpatterns += [
 urlpatterns += [
     path("for-member/<int:member_pk>/", views.member_projects, name="member-projects"),
     path("members-without-project/", views.members_without_project, name="members-without-project"),
+    path(
+        "villages/without-key-project/",
+        worklist_views.villages_without_key_project,
+        name="villages-without-key-project",
+    ),
 ]
 
 urlpatterns += import_views.urlpatterns

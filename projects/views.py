@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guanghan import access
 from guanghan.access import ALL_ROLES, Role, role_required
+from guanghan.lib.dates import parse_day
 from guanghan.lib.excel import workbook, xlsx_response
 from guanghan.lib.paging import CappedPaginator
 from guanghan.models import Cadre, Village
@@ -292,6 +293,9 @@ def village_pairing_list(request):
         pairings = pairings.filter(year=int(year))
     if request.GET.get("department", "").isdigit():
         pairings = pairings.filter(department_id=int(request.GET["department"]))
+    for name, lookup in [("town", "village__town_id"), ("village", "village_id")]:
+        if request.GET.get(name, "").isdigit():
+            pairings = pairings.filter(**{lookup: int(request.GET[name])})
     pairings = pairings.select_related("department", "village__town").order_by(
         "-year", "department__name", "village__code"
     )
@@ -318,7 +322,10 @@ def village_pairing_create(request):
 def household_pairing_list(request):
     today = timezone.localdate()
     pairings = _household_pairings(request.user)
-    if request.GET.get("status") != "all":
+    on = parse_day(request.GET.get("on"))
+    if on:  # the pairs standing at the end of that day (the dashboard's figure for a past year)
+        pairings = pairings.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on), started_on__lte=on)
+    elif request.GET.get("status") != "all":
         pairings = pairings.filter(ended_on__isnull=True)
     if request.GET.get("overdue"):
         pairings = services.pairing_overdue(pairings, today=today)
@@ -328,6 +335,8 @@ def household_pairing_list(request):
         pairings = pairings.filter(cadre__department_id=int(request.GET["department"]))
     if request.GET.get("village", "").isdigit():
         pairings = pairings.filter(member__village_id=int(request.GET["village"]))
+    if request.GET.get("town", "").isdigit():
+        pairings = pairings.filter(member__village__town_id=int(request.GET["town"]))
     pairings = pairings.select_related("cadre__department", "member__village__town").annotate(
         last_contact=Max("contacts__contacted_on")
     )

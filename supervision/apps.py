@@ -31,6 +31,16 @@ class SupervisionConfig(AppConfig):
                 order=41,
             )
         )
+        register_worklist(
+            WorkList(
+                "派驻村待整改的事项",
+                "supervision:rectification-list",
+                (Role.LIAISON,),
+                count=open_rectification_count,
+                order=42,
+                query="status=open",
+            )
+        )
 
 
 def overdue_rectification_count(user) -> int:
@@ -39,6 +49,13 @@ def overdue_rectification_count(user) -> int:
     from supervision.models import Rectification
 
     return Rectification.objects.visible_to(user).overdue(timezone.localdate()).count()
+
+
+def open_rectification_count(user) -> int:
+    """What the rectification list shows for ?status=open: not yet reported done (待整改 or 退回重新整改)."""
+    from supervision.models import Rectification
+
+    return Rectification.objects.visible_to(user).open().count()
 
 
 def unvisited_count(user) -> int:

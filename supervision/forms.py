@@ -142,7 +142,9 @@ class VisitForm(forms.Form):
 class VisitFilterForm(PlaceFilterForm):
     year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
     kind = forms.ChoiceField(label="方式", required=False, choices=[("", "全部方式"), *Visit.Kind.choices])
-    findings = forms.ChoiceField(label="发现问题", required=False, choices=[("", "不限"), ("1", "有发现问题")])
+    findings = forms.ChoiceField(
+        label="发现问题", required=False, choices=[("", "不限"), ("1", "有发现问题"), ("0", "三项均达标")]
+    )
 
     def filter(self, visits):
         data = self.cleaned_data if self.is_valid() else {}
@@ -151,8 +153,11 @@ class VisitFilterForm(PlaceFilterForm):
                 visits = visits.filter(**{lookup: data[field]})
         if data.get("year"):
             visits = visits.filter(visited_on__year=data["year"])
-        if data.get("findings"):
-            visits = visits.exclude(funds_clear=Check.YES, effect_visible=Check.YES, people_satisfied=Check.YES)
+        all_yes = {"funds_clear": Check.YES, "effect_visible": Check.YES, "people_satisfied": Check.YES}
+        if data.get("findings") == "1":
+            visits = visits.exclude(**all_yes)
+        elif data.get("findings") == "0":
+            visits = visits.filter(**all_yes)
         return visits
 
 

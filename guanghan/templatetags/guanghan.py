@@ -30,6 +30,21 @@ def get_item(mapping, key):
 
 
 @register.filter
+def index(sequence, position):
+    """sequence[position] in a template: {{ urls|index:forloop.counter0 }}."""
+    try:
+        return sequence[position]
+    except (IndexError, KeyError, TypeError):
+        return None
+
+
+@register.filter
+def bound_field(form, name):
+    """form[name] in a template, for a field chosen by a variable: {{ form|bound_field:name }}."""
+    return form[name]
+
+
+@register.filter
 def wan(value, places=2):
     """元 → 万元 with `places` decimals, for leaders' tables: {{ amount|wan }} 万元."""
     from guanghan.lib.money import to_wan

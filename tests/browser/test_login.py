@@ -5,7 +5,7 @@ from guanghan.access import Role
 from tests.browser.conftest import log_in
 from tests.factories import PartyBranchFactory, TownFactory, UserFactory, VillageFactory
 
-EVERYONE = ["首页", "信息库", "统计"]
+EVERYONE = ["首页", "看板", "信息库"]
 WORK = ["项目", "结对", "培训", "顾问组", "资金", "督查"]
 NAVIGATION = {
     Role.ORG_STAFF: [*EVERYONE, "公示", *WORK, "考核", "村（社区）", "部门"],

@@ -88,7 +88,7 @@ def test_home_figures_for_the_city_include_department_branches(client, org_staff
     assert figures["party_members"] == 150
 
 
-EVERYONE = ["首页", "信息库", "统计"]
+EVERYONE = ["首页", "看板", "信息库"]
 WORK = ["项目", "结对", "培训", "顾问组", "资金", "督查"]
 
 
