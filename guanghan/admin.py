@@ -10,6 +10,7 @@ from guanghan.models import (
     Association,
     Cadre,
     Department,
+    ExportRecord,
     Industry,
     PartyBranch,
     PovertyCause,
@@ -155,6 +156,24 @@ class SensitiveReadAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_filter = ["subject", "fields", "at"]
     list_select_related = ["user"]
     search_fields = ["object_name", "object_id", "user__username", "user__display_name", "address"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """Read-only: the log is evidence."""
+
+    list_display = ["at", "user", "path", "query", "filename", "rows", "address"]
+    list_filter = ["path", "at"]
+    list_select_related = ["user"]
+    search_fields = ["path", "query", "filename", "user__username", "user__display_name", "address"]
     date_hierarchy = "at"
     show_full_result_count = False
 

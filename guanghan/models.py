@@ -1,6 +1,7 @@
 """The shared directory: towns, villages, departments, branches, associations, cadres, lookups and users."""
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
@@ -268,6 +269,10 @@ class User(AbstractUser):
         return self.display_name or self.username
 
 
+# Logs are evidence: the database refuses to change or delete a row once written.
+APPEND_ONLY = pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+
+
 class SensitiveRead(models.Model):
     """A view of an unmasked personal number (ID, phone): who saw whose, when, from where and why."""
 
@@ -286,6 +291,27 @@ class SensitiveRead(models.Model):
         ordering = ["-at"]
         verbose_name = verbose_name_plural = "敏感信息查看记录"
         indexes = [models.Index(fields=["subject", "object_id"], name="sensitiveread_object")]
+        triggers = [APPEND_ONLY]
 
     def __str__(self):
         return f"{self.object_name} {self.fields}"
+
+
+class ExportRecord(models.Model):
+    """An export (.xlsx) of a list: who took which list with which filter, how many rows, when, from where."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="exports", verbose_name="导出人")
+    path = models.CharField("页面", max_length=200)
+    query = models.CharField("筛选条件", max_length=500, blank=True, help_text="身份证号和手机号已遮盖。")
+    filename = models.CharField("文件名", max_length=200, blank=True)
+    rows = models.PositiveIntegerField("行数", null=True, blank=True)
+    address = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = verbose_name_plural = "数据导出记录"
+        triggers = [APPEND_ONLY]
+
+    def __str__(self):
+        return f"{self.filename or self.path}（{self.rows or 0} 行）"

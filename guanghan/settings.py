@@ -133,6 +133,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "guanghan.middleware.AuditContextMiddleware",
+    "guanghan.middleware.ExportLogMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -224,6 +225,8 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 PGHISTORY_ADMIN_MODEL = "pghistory.MiddlewareEvents"
+# The history is evidence: every event table gets a trigger refusing UPDATE and DELETE (等保 audit trail).
+PGHISTORY_APPEND_ONLY = True
 
 # Security headers and cookies. Behind an HTTPS-terminating proxy set SECURE_PROXY_SSL_HEADER=1.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -36,7 +36,8 @@ class TownFactory(factory.django.DjangoModelFactory):
         model = Town
 
     name = factory.Sequence(lambda n: f"测试{n}镇")
-    code = factory.Sequence(lambda n: f"510681{n % 1000:03d}")
+    # Codes outside Guanghan's 510681…, so they never meet the fixtures' and the tests' real codes.
+    code = factory.Sequence(lambda n: f"5199{n % 100000:05d}")
 
 
 class VillageFactory(factory.django.DjangoModelFactory):
@@ -45,7 +46,7 @@ class VillageFactory(factory.django.DjangoModelFactory):
 
     town = factory.SubFactory(TownFactory)
     name = factory.Sequence(lambda n: f"测试{n}村")
-    code = factory.Sequence(lambda n: f"510681{n // 1000 % 1000:03d}{n % 1000:03d}")
+    code = factory.Sequence(lambda n: f"5199{n // 1000 % 100000:05d}{n % 1000:03d}")
     kind = Village.Kind.VILLAGE
 
 

@@ -39,7 +39,9 @@ def workbook(title: str, headers: list[str], rows: Iterable[Iterable], *, money_
         cell.alignment = Alignment(horizontal="center")
         header_cells.append(cell)
     ws.append(header_cells)
+    wb.export_rows = 0
     for row in rows:
+        wb.export_rows += 1
         out = []
         for index, value in enumerate(row):
             cell = WriteOnlyCell(ws, value=safe_cell(value))
@@ -53,8 +55,12 @@ def workbook(title: str, headers: list[str], rows: Iterable[Iterable], *, money_
 
 
 def xlsx_response(wb: Workbook, filename: str) -> HttpResponse:
+    rows = getattr(wb, "export_rows", None)
+    if rows is None:  # a workbook built sheet by sheet: its rows below each sheet's header row
+        rows = sum(max(ws.max_row - 1, 0) for ws in wb.worksheets)
     buffer = BytesIO()
     wb.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(filename)}"
+    response.export_rows = rows  # for the export log (guanghan.middleware.ExportLogMiddleware)
     return response

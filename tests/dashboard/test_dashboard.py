@@ -164,9 +164,9 @@ def test_the_dashboard_takes_the_same_queries_however_many_rows(
     client, leader, department, towns, django_assert_max_num_queries
 ):
     for t in range(towns):
-        town = TownFactory(name=f"测试{t}镇", code=f"5106812{t:02d}")
+        town = TownFactory(name=f"看板{t}镇")
         for v in range(towns):
-            village = VillageFactory(town=town, name=f"测试{t}-{v}村", code=f"5106812{t:02d}{v:03d}")
+            village = VillageFactory(town=town, name=f"看板{t}-{v}村")
             MemberFactory.create_batch(towns, village=village)
             ProjectFactory(village=village, year=2016, is_key=bool(v % 2))
     client.force_login(leader)
