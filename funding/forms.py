@@ -1,5 +1,7 @@
 """Forms for money in, money out and corrections. They validate and normalise; the services post."""
 
+from uuid import uuid4
+
 from django import forms
 from django.utils import timezone
 
@@ -38,7 +40,29 @@ def projects_for(user):
     return access.scope(user, Project.objects.all(), village="village", department="department")
 
 
+class SubmissionKeyField(forms.UUIDField):
+    """A hidden key made afresh for each form shown: posting the same form twice records it once (the services
+    answer the line the first submission saved). A request without one is recorded without that guard."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("error_messages", {"invalid": "表单的提交标识有误，请刷新页面后重新填写。"})
+        super().__init__(**kwargs)
+
+
+def submitted_key(form: forms.Form):
+    """The submission key a bound form carries, or None (checked on its own, before the rest of the form)."""
+    bound = form["client_key"]
+    try:
+        return bound.field.clean(bound.data)
+    except forms.ValidationError:
+        return None
+
+
 class LineForm(forms.Form):
+    client_key = SubmissionKeyField()
     account = AccountChoiceField(label="资金账户", queryset=None, empty_label=None)
     amount = MoneyField(label="金额（元）", help_text="可直接粘贴 12,500.00 这样的数字。")
     voucher_no = forms.CharField(label="凭证号", max_length=40)
@@ -47,6 +71,7 @@ class LineForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.fields["client_key"].initial = uuid4
         self.fields["account"].queryset = Account.objects.writable_by(user).select_related("department")
         self.fields["voucher_no"].error_messages["required"] = "请填写凭证号（会计凭证或银行回单的编号）。"
         self.fields["voucher_no"].widget.attrs["placeholder"] = "如 ZX-2016-0123"

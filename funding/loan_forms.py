@@ -2,12 +2,14 @@
 
 from datetime import date
 from decimal import Decimal
+from uuid import uuid4
 
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from funding.forms import SubmissionKeyField, submitted_key
 from funding.models import (
     GROUP_SIZE,
     LARGE_LOAN_LIMIT,
@@ -259,6 +261,7 @@ class DisburseForm(forms.Form):
 
 
 class RepayForm(forms.Form):
+    client_key = SubmissionKeyField()
     paid_on = forms.DateField(label="还款日期", widget=DATE)
     principal = MoneyField(label="本金（元）", required=False, allow_zero=True)
     interest = MoneyField(label="利息（元）", required=False, allow_zero=True)
@@ -268,11 +271,15 @@ class RepayForm(forms.Form):
     def __init__(self, *args, loan, next_due=None, **kwargs):
         super().__init__(*args, prefix="repay", **kwargs)
         self.loan = loan
+        self.fields["client_key"].initial = uuid4
         self.fields["paid_on"].initial = timezone.localdate
         if next_due is not None:  # what clears the next unpaid instalment
             self.fields["principal"].initial = max(next_due.cum_principal - loan.paid_principal, ZERO)
             self.fields["interest"].initial = max(next_due.cum_interest - loan.paid_interest, ZERO)
         name_required_fields(self)
+
+    def submitted_key(self):
+        return submitted_key(self)
 
     def clean_paid_on(self):
         day = self.cleaned_data["paid_on"]

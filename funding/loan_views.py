@@ -23,7 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -277,12 +277,21 @@ def loan_disburse(request, pk):
 @role_required(*ALL_ROLES)
 def loan_repay(request, pk):
     loan = _loan(request, perm="funding.add_repayment", pk=pk)
+    form = RepayForm(request.POST, loan=loan)
+    # A repeated submission is answered before the form is checked: the first one may have settled the loan, and
+    # the same amounts would now be refused as more than is owed.
+    key = form.submitted_key()
+    if key and (saved := loan.repayments.filter(client_key=key).first()):
+        messages.info(request, services.REPEAT_MESSAGE)
+        return redirect(reverse("funding:loan-detail", args=[loan.pk]) + f"#repayment-{saved.pk}")
 
     def run(data):
-        services.repayment_record(loan=loan, by=request.user, **data)
+        repayment = services.repayment_record(loan=loan, by=request.user, **data)
+        if repayment.is_repeat:
+            return services.REPEAT_MESSAGE
         return f"已登记还款：本金 {yuan(data['principal'])}，利息 {yuan(data['interest'])}。"
 
-    return _act(request, loan, RepayForm(request.POST, loan=loan), "repay_form", run)
+    return _act(request, loan, form, "repay_form", run)
 
 
 @require_POST

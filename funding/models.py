@@ -136,8 +136,12 @@ class Line(models.Model):
     )
     by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="记账人")
     created_at = models.DateTimeField("记账时间", auto_now_add=True)
+    client_key = models.UUIDField("提交标识", unique=True, null=True, blank=True, editable=False)
 
     objects = LineQuerySet.as_manager()
+
+    # Set by the services when a submission key had already been used: the line was saved before, not now.
+    is_repeat = False
 
     class Meta:
         abstract = True
@@ -533,6 +537,9 @@ class Repayment(models.Model):
     note = models.CharField("说明", max_length=200, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="登记人")
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    client_key = models.UUIDField("提交标识", unique=True, null=True, blank=True, editable=False)
+
+    is_repeat = False  # see Line.is_repeat
 
     class Meta:
         ordering = ["loan_id", "paid_on", "pk"]

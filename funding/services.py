@@ -5,6 +5,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -28,9 +29,32 @@ from guanghan import access
 from guanghan.lib.money import CENT
 from guanghan.models import Department, Village
 
+REPEAT_MESSAGE = "该记录已保存，未重复记账。"
+
 
 def yuan(amount: Decimal) -> str:
     return f"{amount:,.2f} 元"
+
+
+def _saved(model, client_key: UUID | None):
+    """The line an earlier submission of the same form saved (marked `is_repeat`), or None."""
+    if client_key is None:
+        return None
+    line = model.objects.filter(client_key=client_key).first()
+    if line is not None:
+        line.is_repeat = True
+    return line
+
+
+def _first_wins(model, client_key: UUID | None, write):
+    """Run `write`. Two concurrent submissions of one key can both get past the callers' check; the unique key lets
+    one INSERT through, the other waits for it to commit, fails, and answers the line the first saved."""
+    try:
+        return write()
+    except IntegrityError:
+        if saved := _saved(model, client_key):
+            return saved
+        raise
 
 
 def account_for_department(department: Department) -> Account:
@@ -111,8 +135,15 @@ def contribution_create(
     cadre=None,
     contributor: str = "",
     note: str = "",
+    client_key: UUID | None = None,
 ) -> Contribution:
-    """Money in: the contribution and its posting, in one transaction."""
+    """Money in: the contribution and its posting, in one transaction.
+
+    `client_key` is the form's submission key: the same key again (a double click, a resubmit after a lost answer)
+    answers the contribution it saved, with `is_repeat` set, and posts nothing.
+    """
+    if saved := _saved(Contribution, client_key):
+        return saved
     if amount <= 0:
         raise ValidationError("收入金额必须大于 0。")
 
@@ -129,11 +160,12 @@ def contribution_create(
             contributor=contributor,
             note=note,
             by=by,
+            client_key=client_key,
         )
         _post(account=account, delta=amount, on=received_on, contribution=line)
         return line
 
-    return _guarded(run)
+    return _first_wins(Contribution, client_key, lambda: _guarded(run))
 
 
 def disbursement_create(
@@ -148,8 +180,14 @@ def disbursement_create(
     project=None,
     member=None,
     note: str = "",
+    client_key: UUID | None = None,
 ) -> Disbursement:
-    """Money out to a project and/or a member. Refused, with the balance in the message, if it would overdraw."""
+    """Money out to a project and/or a member. Refused, with the balance in the message, if it would overdraw.
+
+    The same `client_key` again answers the disbursement it saved (`is_repeat` set) and posts nothing.
+    """
+    if saved := _saved(Disbursement, client_key):
+        return saved
     if amount <= 0:
         raise ValidationError("支出金额必须大于 0。")
     if project is None and member is None:
@@ -171,11 +209,12 @@ def disbursement_create(
             member=member,
             note=note,
             by=by,
+            client_key=client_key,
         )
         _post(account=account, delta=-amount, on=paid_on, disbursement=line)
         return line
 
-    return _guarded(run)
+    return _first_wins(Disbursement, client_key, lambda: _guarded(run))
 
 
 def line_reverse(*, line: Contribution | Disbursement, on: date, reason: str, by) -> Contribution | Disbursement:
@@ -190,7 +229,7 @@ def line_reverse(*, line: Contribution | Disbursement, on: date, reason: str, by
     fields = {
         f.name: getattr(line, f.name)
         for f in model._meta.concrete_fields
-        if f.name not in ("id", "amount", "reverses", "note", "by", "created_at", model.DATE_FIELD)
+        if f.name not in ("id", "amount", "reverses", "note", "by", "created_at", "client_key", model.DATE_FIELD)
     }
 
     def run():
@@ -320,12 +359,43 @@ def loan_disburse(*, loan: Loan, on: date, contract_no: str = "") -> Loan:
     return loan
 
 
-@transaction.atomic
 def repayment_record(
-    *, loan: Loan, paid_on: date, principal: Decimal, interest: Decimal, by, voucher_no: str = "", note: str = ""
+    *,
+    loan: Loan,
+    paid_on: date,
+    principal: Decimal,
+    interest: Decimal,
+    by,
+    voucher_no: str = "",
+    note: str = "",
+    client_key: UUID | None = None,
 ) -> Repayment:
-    """还款: principal may not exceed what is still owed. The loan is settled when no principal is left."""
+    """还款: principal may not exceed what is still owed. The loan is settled when no principal is left.
+
+    The same `client_key` again answers the repayment it saved (`is_repeat` set) and changes nothing: checked
+    under the loan's row lock, so a concurrent second submission waits for the first and then finds its row.
+    """
+
+    def write():
+        with transaction.atomic():
+            return _repayment_record(
+                loan=loan,
+                paid_on=paid_on,
+                principal=principal,
+                interest=interest,
+                by=by,
+                voucher_no=voucher_no,
+                note=note,
+                client_key=client_key,
+            )
+
+    return _first_wins(Repayment, client_key, write)
+
+
+def _repayment_record(*, loan, paid_on, principal, interest, by, voucher_no, note, client_key):
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
+    if saved := _saved(Repayment, client_key):
+        return saved
     if loan.status != Loan.Status.DISBURSED:
         raise ValidationError(f"该贷款当前为“{loan.get_status_display()}”，不能登记还款。")
     if principal < 0 or interest < 0 or principal + interest <= 0:
@@ -336,7 +406,14 @@ def repayment_record(
     if principal > owed:
         raise ValidationError(f"还款本金 {yuan(principal)} 超过尚欠本金 {yuan(owed)}。")
     repayment = Repayment.objects.create(
-        loan=loan, paid_on=paid_on, principal=principal, interest=interest, voucher_no=voucher_no, note=note, by=by
+        loan=loan,
+        paid_on=paid_on,
+        principal=principal,
+        interest=interest,
+        voucher_no=voucher_no,
+        note=note,
+        by=by,
+        client_key=client_key,
     )
     loan.paid_principal += principal
     loan.paid_interest += interest

@@ -237,6 +237,14 @@ def _disbursements_xlsx(lines):
     return xlsx_response(workbook("资金去向", headers, rows), f"资金去向-{timezone.localdate():%Y%m%d}.xlsx")
 
 
+def _saved_message(request, line, text: str) -> None:
+    """A repeated submission (same key) is not an error: the line it meant is saved, and the page shows it."""
+    if line.is_repeat:
+        messages.info(request, services.REPEAT_MESSAGE)
+    else:
+        messages.success(request, text)
+
+
 @require_http_methods(["GET", "POST"])
 @role_required(*RECORDERS)
 def contribution_create(request):
@@ -248,7 +256,7 @@ def contribution_create(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"已记账：{line.account.name}收入 {line.amount:,.2f} 元。")
+            _saved_message(request, line, f"已记账：{line.account.name}收入 {line.amount:,.2f} 元。")
             return redirect("funding:contribution-detail", pk=line.pk)
     return render(request, "funding/line_form.html", {"form": form, "title": "登记资金来源（收入）"})
 
@@ -273,7 +281,7 @@ def disbursement_create(request):
         except ValidationError as error:
             form.add_error("amount" if "余额不足" in str(error) else None, error)
         else:
-            messages.success(request, f"已记账：{line.account.name}支出 {line.amount:,.2f} 元。")
+            _saved_message(request, line, f"已记账：{line.account.name}支出 {line.amount:,.2f} 元。")
             return redirect("funding:disbursement-detail", pk=line.pk)
     title = "登记资金去向（支出）" + (f"：{project.name}" if project else f"：{member.name}" if member else "")
     return render(request, "funding/line_form.html", {"form": form, "title": title, "project": project})

@@ -51,6 +51,12 @@ class MemberForm(CauseFields):
     confirm_not_duplicate = forms.BooleanField(
         label="我已核对：这不是已登记的同一个人", required=False, widget=forms.HiddenInput
     )
+    # The member's version when the edit form was opened (optimistic locking; see services.member_update).
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        error_messages={"invalid": "页面的版本信息有误，请刷新页面后重新修改。"},
+    )
 
     class Meta:
         model = Member
@@ -104,12 +110,19 @@ class MemberForm(CauseFields):
     def __init__(self, *args, villages, **kwargs):
         super().__init__(*args, **kwargs)
         self.warnings: list[str] = []
+        self.villages = villages
         self.fields["village"].queryset = villages.select_related("town").order_by("town__code", "code")
         self.fields["village"].empty_label = "请选择村（社区）"
         self.fields["branch"].queryset = PartyBranch.objects.filter(village__in=villages).order_by("name")
         for name in ("gender", "birth_date"):
             self.fields[name].required = False
         self.fields["gender"].help_text = "可不填，按身份证号自动得出。"
+        if self.instance.pk:
+            self.fields["version"].required = True
+            self.fields["version"].error_messages["required"] = "页面缺少版本信息，请刷新页面后重新修改。"
+            self.fields["version"].initial = self.instance.version
+        else:
+            del self.fields["version"]
 
     def clean_id_number(self):
         try:
@@ -172,6 +185,27 @@ class MemberForm(CauseFields):
                 "confirm_not_duplicate",
                 f"已有同名且出生日期相同的对象：{listing}。如确认不是同一人，请勾选此项后再保存。",
             )
+
+
+def rebased(form: MemberForm, conflict) -> MemberForm:
+    """The refused edit form again, moved onto the member as it is now: the fields someone else changed and this
+    user did not touch take the new values, the ones both changed keep what this user typed, and the version is the
+    current one, so saving again (after checking the table of differences) writes what the form then shows."""
+    data = form.data.copy()
+    for difference in conflict.differences:
+        if difference.is_clash:
+            continue
+        if isinstance(difference.current_value, list):
+            data.setlist(difference.name, [str(pk) for pk in difference.current_value])
+        elif isinstance(difference.current_value, date):
+            data[difference.name] = f"{difference.current_value:%Y-%m-%d}"
+        else:
+            data[difference.name] = str(difference.current_value)
+    data["version"] = str(conflict.member.version)
+    again = MemberForm(data, instance=conflict.member, villages=form.villages)
+    again.is_valid()
+    again.add_error(None, conflict)
+    return again
 
 
 class SurveyForm(CauseFields):

@@ -192,6 +192,9 @@ class Member(models.Model):
     )
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
+    # Optimistic locking: every write of what the edit form shows moves it on (the form, surveys, the roster import,
+    # the admin), so an edit form opened before such a write is refused instead of overwriting it.
+    version = models.PositiveIntegerField("版本", default=1, editable=False)
 
     objects = MemberQuerySet.as_manager()
 
@@ -219,6 +222,17 @@ class Member(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        """A full save of an existing member (the admin's) is an edit like the form's: it moves the version on.
+        Saves that name their fields (the services) set the version themselves when they change what the form shows."""
+        if self._state.adding or kwargs.get("update_fields") is not None:
+            return super().save(*args, **kwargs)
+        self.version = F("version") + 1
+        super().save(*args, **kwargs)
+        self.refresh_from_db(fields=["version"])
+
+    save.alters_data = True
 
     def age_on(self, day: date) -> int:
         return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))

@@ -1096,7 +1096,8 @@ def _members_create(cursor, plans: list[PlannedRow], *, batch: ImportBatch, now:
 
 
 def _members_update(cursor, plans: list[PlannedRow], *, batch: ImportBatch, now: datetime) -> None:
-    """One UPDATE … FROM for the changed members, setting only the columns some row changes (and the batch)."""
+    """One UPDATE … FROM for the changed members, setting only the columns some row changes (and the batch), and
+    moving each member's version on."""
     if not plans:
         return
     changed = {change.field for plan in plans for change in plan.changes}
@@ -1106,6 +1107,8 @@ def _members_update(cursor, plans: list[PlannedRow], *, batch: ImportBatch, now:
     stage = _stage(cursor, Member, [Member._meta.pk.column, *columns], rows)
     assignments = [f"{_quote(name)} = staged.{_quote(name)}" for name in columns]
     assignments += [f"{_quote('import_batch_id')} = %s", f"{_quote('updated_at')} = %s"]
+    # A new version (optimistic locking): an edit form opened before the import is refused rather than undoing it.
+    assignments += [f"{_quote('version')} = member.{_quote('version')} + 1"]
     cursor.execute(
         f"UPDATE {_table(Member)} AS member SET {', '.join(assignments)} "
         f"FROM {stage} AS staged WHERE member.{pk} = staged.{pk}",

@@ -1,10 +1,13 @@
 """Registry operations that write several rows or leave an audit trail. Each is atomic."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.utils import timezone
 
+from guanghan.models import User
 from members.models import Lifting, Member, StatusChange, Survey
 
 SURVEY_FIELDS = [
@@ -41,22 +44,161 @@ def member_create(*, data: dict, by) -> Member:
 
 
 @transaction.atomic
-def member_update(*, member: Member, data: dict) -> list[str]:
-    """Save an edited member; answers the labels of the fields that changed."""
+def member_update(*, member: Member, data: dict, version: int) -> list[str]:
+    """Save an edited member; answers the labels of the fields that changed.
+
+    `version` is the member's version when the form was opened. If the member has been written since (another
+    edit, a survey, a roster import), nothing is saved and EditConflict says who changed what in between. The row
+    lock makes the check and the write one step, so of two concurrent saves of the same version one is refused.
+    """
+    current = Member.objects.select_for_update().get(pk=member.pk)
+    if current.version != version:
+        raise EditConflict.since(current, version=version, data=data)
     changed = []
     for name, value in data.items():
         if name in SURVEY_SETS or name == "confirm_not_duplicate":
             continue
-        if getattr(member, name) != value:
-            setattr(member, name, value)
+        if getattr(current, name) != value:
+            setattr(current, name, value)
             changed.append(name)
-    if changed:
-        member.save(update_fields=[*changed, "updated_at"])
-    for name in SURVEY_SETS:
-        if name in data and set(getattr(member, name).all()) != set(data[name]):
-            getattr(member, name).set(data[name])
-            changed.append(name)
-    return [str(Member._meta.get_field(name).verbose_name) for name in changed]
+    sets = [name for name in SURVEY_SETS if name in data and set(getattr(current, name).all()) != set(data[name])]
+    if changed or sets:
+        current.version += 1
+        current.save(update_fields=[*changed, "version", "updated_at"])
+    for name in sets:
+        getattr(current, name).set(data[name])
+    return [str(Member._meta.get_field(name).verbose_name) for name in [*changed, *sets]]
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One field someone else changed after the form was opened: as the form loaded it, as it is now, as typed."""
+
+    name: str
+    label: str
+    loaded: str
+    current: str
+    typed: str
+    is_clash: bool  # this user changed the field too: their value stays in the form, and they decide
+    current_value: object  # the current value as the form posts it (a pk, a list of pks, a date …)
+
+
+@dataclass(frozen=True)
+class Save:
+    by: str
+    at: datetime
+
+
+class EditConflict(ValidationError):
+    """The member was saved by someone else after the form was opened; nothing of this save was written."""
+
+    def __init__(self, *, member: Member, differences: list[Difference], saves: list[Save]):
+        self.member, self.differences, self.saves = member, differences, saves
+        who = "、".join(dict.fromkeys(s.by for s in saves)) or "其他人"
+        when = f"于 {timezone.localtime(saves[-1].at):%Y-%m-%d %H:%M} " if saves else ""
+        fields = "、".join(d.label for d in differences)
+        what = f"修改了{fields}" if fields else "修改了这条记录"
+        super().__init__(
+            f"{who} {when}{what}（在您打开本页之后）。为免互相覆盖，您这次的修改没有保存：请看下表核对后再保存。"
+        )
+
+    @classmethod
+    def since(cls, member: Member, *, version: int, data: dict) -> "EditConflict":
+        """What changed in the fields of `data` between `version` (what the form showed) and the member now, from
+        the trigger-kept history: the events of the member and of its skill, aspiration and cause links."""
+        events = member.events.order_by("pgh_id").select_related("pgh_context")
+        loaded = events.filter(version=version).last()
+        later = list(events.filter(version__gt=version))
+        names = [name for name in data if name != "confirm_not_duplicate"]
+        differences = []
+        if loaded is not None:
+            for name in names:
+                field = Member._meta.get_field(name)
+                if field.many_to_many:
+                    now = set(getattr(member, name).values_list("pk", flat=True))
+                    then = _links_before(member, name, later, now)
+                else:
+                    now, then = getattr(member, field.attname), getattr(loaded, field.attname)
+                if now != then:
+                    typed = _raw(data[name])
+                    differences.append(
+                        Difference(
+                            name=name,
+                            label=str(field.verbose_name),
+                            loaded=_display(field, then),
+                            current=_display(field, now),
+                            typed=_display(field, typed),
+                            is_clash=typed != then,
+                            current_value=_posted(now),
+                        )
+                    )
+        return cls(member=member, differences=differences, saves=_saves(later))
+
+
+def _links_before(member: Member, relation: str, later: list, now: set) -> set:
+    """The member's links of `relation` as they were before the `later` member events: today's, with the link
+    events written by the same requests (the same pghistory context) undone, newest first. A write made outside any
+    context is placed by time instead (a transaction's events all carry its start time)."""
+    rel = Member._meta.get_field(relation)
+    target = f"{rel.m2m_reverse_field_name()}_id"
+    contexts = {event.pgh_context_id for event in later if event.pgh_context_id}
+    written = models.Q(pgh_context_id__in=contexts)
+    if later and any(event.pgh_context_id is None for event in later):
+        written |= models.Q(pgh_context__isnull=True, pgh_created_at__gte=later[0].pgh_created_at)
+    history = rel.remote_field.through.events.field.model.objects.filter(
+        written, **{f"{rel.m2m_field_name()}_id": member.pk}
+    )
+    links = set(now)
+    for label, pk in history.order_by("-pgh_id").values_list("pgh_label", target):
+        if label == "add":
+            links.discard(pk)
+        else:
+            links.add(pk)
+    return links
+
+
+def _raw(value):
+    """A form's cleaned value as the history stores it: a pk for an object, a set of pks for several."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, (models.QuerySet, list, tuple, set)):
+        return {item.pk if isinstance(item, models.Model) else item for item in value}
+    return value
+
+
+def _posted(value):
+    if isinstance(value, set):
+        return sorted(value)
+    return "" if value is None else value
+
+
+def _display(field, value) -> str:
+    if value is None or value == "" or value == set():
+        return "（空）"
+    if field.many_to_many:
+        return "、".join(field.related_model.objects.filter(pk__in=value).values_list("name", flat=True))
+    if field.is_relation:
+        return str(field.related_model.objects.filter(pk=value).first() or value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, date):
+        return f"{value:%Y-%m-%d}"
+    return str(value)
+
+
+def _saves(events) -> list[Save]:
+    """Who saved each version after the form's, and when (the first event of each version: the write that made it)."""
+    firsts = {}
+    for event in events:
+        firsts.setdefault(event.version, event)
+    contexts = {v: (e.pgh_context.metadata if e.pgh_context else {}) for v, e in firsts.items()}
+    users = {u.pk: str(u) for u in User.objects.filter(pk__in=[c.get("user") for c in contexts.values()])}
+    saves = []
+    for version, event in firsts.items():
+        context = contexts[version]
+        by = users.get(context.get("user"), "系统")
+        saves.append(Save(by=f"{by}（花名册导入）" if context.get("import_batch") else by, at=event.pgh_created_at))
+    return saves
 
 
 @transaction.atomic
@@ -72,7 +214,8 @@ def survey_record(*, member: Member, data: dict, by) -> Survey:
     if latest.pk == survey.pk:
         for name in SURVEY_FIELDS:
             setattr(member, name, data[name])
-        member.save(update_fields=[*SURVEY_FIELDS, "updated_at"])
+        member.version += 1  # the edit form shows these fields: a form opened before the survey must not undo it
+        member.save(update_fields=[*SURVEY_FIELDS, "version", "updated_at"])
         for name in SURVEY_SETS:
             getattr(member, name).set(data.get(name) or [])
     return survey

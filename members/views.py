@@ -17,7 +17,7 @@ from guanghan.lib.masking import mask_id_number, mask_phone
 from guanghan.lib.paging import CappedPaginator
 from guanghan.models import PartyBranch, User
 from members import services
-from members.forms import LiftingStepForm, MemberFilterForm, MemberForm, StatusChangeForm, SurveyForm
+from members.forms import LiftingStepForm, MemberFilterForm, MemberForm, StatusChangeForm, SurveyForm, rebased
 from members.models import Lifting, Member
 from members.stats import registry_stats
 
@@ -157,7 +157,7 @@ def _history(member, limit: int = 50) -> list[dict]:
     events = list(member.events.order_by("pgh_id").select_related("pgh_context")[: limit + 1])
     user_ids = {e.pgh_context.metadata.get("user") for e in events if e.pgh_context}
     names = dict(User.objects.filter(pk__in=[u for u in user_ids if u]).values_list("pk", "display_name"))
-    tracked = [f for f in Member._meta.concrete_fields if f.name not in ("created_at", "updated_at", "id")]
+    tracked = [f for f in Member._meta.concrete_fields if f.name not in ("created_at", "updated_at", "id", "version")]
     rows, previous = [], None
     for event in events:
         changed = []
@@ -201,16 +201,23 @@ def member_create(request):
 def member_edit(request, pk):
     _require_perm(request.user, "members.change_member")
     member = access.get_person_for_user(request.user, Member.objects.all(), write=True, pk=pk)
+    title = f"修改 {member.name} 的信息"  # before the form copies what was typed onto the instance
     form = MemberForm(request.POST or None, instance=member, villages=access.villages_visible_to(request.user))
+    conflict = None
     if request.method == "POST" and form.is_valid():
-        changed = services.member_update(member=Member.objects.get(pk=pk), data=form.cleaned_data)
-        for warning in form.warnings:
-            messages.warning(request, warning)
-        messages.success(request, f"已保存：{'、'.join(changed)}。" if changed else "没有修改任何内容。")
-        return redirect("members:member-detail", pk=pk)
-    return render(
-        request, "members/member_form.html", {"form": form, "title": f"修改 {member.name} 的信息", "member": member}
-    )
+        data = {name: value for name, value in form.cleaned_data.items() if name != "version"}
+        try:
+            changed = services.member_update(member=member, data=data, version=form.cleaned_data["version"])
+        except services.EditConflict as error:
+            conflict = error
+            form = rebased(form, conflict)
+        else:
+            for warning in form.warnings:
+                messages.warning(request, warning)
+            messages.success(request, f"已保存：{'、'.join(changed)}。" if changed else "没有修改任何内容。")
+            return redirect("members:member-detail", pk=pk)
+    context = {"form": form, "title": title, "member": member, "conflict": conflict}
+    return render(request, "members/member_form.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -153,6 +153,7 @@ def test_at_most_two_other_causes_and_not_the_main_one(client, org_staff, villag
 def test_editing_saves_and_the_history_says_who_changed_what(client, town_staff, member):
     client.force_login(town_staff)
     data = form_data(member.village, id_number=member.id_number, name="张德富", registered_on="2014-06-01")
+    data["version"] = member.version
     response = client.post(reverse("members:member-edit", args=[member.pk]), data)
     assert response.status_code == 302
     member.refresh_from_db()
