@@ -6,7 +6,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format migrations-check pytest migrate seed db-stop lock shell clean-db messages
+.PHONY: install run test lint format migrations-check pytest migrate seed db-stop lock shell clean-db messages backup restore
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,16 @@ seed: install
 
 shell: install
 	DEBUG=1 $(MANAGE) shell
+
+# Back up the database (DATABASE_URL, or the project-local one) to backups/guanghan-YYYYMMDD-HHMMSS.dump;
+# MEDIA=1 also packs MEDIA_ROOT beside it (guanghan-YYYYMMDD-HHMMSS-media.tar.gz).
+backup: install
+	DEBUG=1 $(MANAGE) backup $(if $(MEDIA),--media)
+
+# Replace the database's contents with a backup: make restore FILE=backups/….dump [MEDIA=backups/…-media.tar.gz] [YES=1]
+restore: install
+	@test -n "$(FILE)" || { echo "请指定备份文件：make restore FILE=backups/guanghan-YYYYMMDD-HHMMSS.dump"; exit 2; }
+	DEBUG=1 $(MANAGE) restore "$(FILE)" $(if $(MEDIA),--media "$(MEDIA)") $(if $(YES),--yes)
 
 # Stop the project-local PostgreSQL (it keeps running between commands otherwise).
 db-stop: install
