@@ -1,6 +1,7 @@
 """The leaders' dashboard, its JSON endpoints and the printable one-page summary (seed section 三)."""
 
 from decimal import Decimal
+from functools import wraps
 
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -87,35 +88,38 @@ def _query(area: figures.Area) -> str:
     return urlencode({"year": area.year, **area.place})
 
 
-@require_GET
-@role_required(*ALL_ROLES)
-def figures_json(request):
+def json_endpoint(build):
+    """A read-only JSON view of the dashboard: the year and place asked for (400 naming a bad parameter), and what
+    `build(user, area, form)` makes of them, after the area itself."""
+
+    @require_GET
+    @role_required(*ALL_ROLES)
+    @wraps(build)
+    def view(request):
+        form, area = _area(request)
+        if area is None:
+            return _errors(form)
+        return _json({**_area_json(area), **_plain(build(request.user, area, form))})
+
+    return view
+
+
+@json_endpoint
+def figures_json(user, area, form):
     """/api/dashboard/?year=&town=&village=: every figure of the dashboard with its link, and the charts' data."""
-    form, area = _area(request)
-    if area is None:
-        return _errors(form)
-    sections = figures.sections(request.user, area)
-    return _json({**_area_json(area), "sections": {s.key: _plain(s.as_json()) for s in sections}})
+    return {"sections": {s.key: s.as_json() for s in figures.sections(user, area)}}
 
 
-@require_GET
-@role_required(*ALL_ROLES)
-def areas_json(request):
+@json_endpoint
+def areas_json(user, area, form):
     """/api/dashboard/areas/: the key figures per town (or per village of the chosen town)."""
-    form, area = _area(request)
-    if area is None:
-        return _errors(form)
-    return _json({**_area_json(area), **_plain(figures.areas(request.user, area))})
+    return figures.areas(user, area)
 
 
-@require_GET
-@role_required(*ALL_ROLES)
-def years_json(request):
+@json_endpoint
+def years_json(user, area, form):
     """/api/dashboard/years/: the programme year by year up to the chosen year."""
-    form, area = _area(request)
-    if area is None:
-        return _errors(form)
-    return _json({**_area_json(area), **figures.years(request.user, area, since=form.first_year)})
+    return figures.years(user, area, since=form.first_year)
 
 
 @require_GET

@@ -148,14 +148,10 @@ class GuanghanUserAdmin(NoDeleteMixin, UserAdmin):
         return "、".join(labels.get(group.name, group.name) for group in obj.groups.all()) or "—"
 
 
-@admin.register(SensitiveRead)
-class SensitiveReadAdmin(NoDeleteMixin, admin.ModelAdmin):
-    """Read-only: the log is evidence."""
+class LogAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """Read-only: the log is evidence (the database refuses changes too)."""
 
-    list_display = ["at", "user", "subject", "object_name", "fields", "reason", "address"]
-    list_filter = ["subject", "fields", "at"]
     list_select_related = ["user"]
-    search_fields = ["object_name", "object_id", "user__username", "user__display_name", "address"]
     date_hierarchy = "at"
     show_full_result_count = False
 
@@ -164,21 +160,17 @@ class SensitiveReadAdmin(NoDeleteMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SensitiveRead)
+class SensitiveReadAdmin(LogAdmin):
+    list_display = ["at", "user", "subject", "object_name", "fields", "reason", "address"]
+    list_filter = ["subject", "fields", "at"]
+    search_fields = ["object_name", "object_id", "user__username", "user__display_name", "address"]
 
 
 @admin.register(ExportRecord)
-class ExportRecordAdmin(NoDeleteMixin, admin.ModelAdmin):
-    """Read-only: the log is evidence."""
-
+class ExportRecordAdmin(LogAdmin):
     list_display = ["at", "user", "path", "query", "filename", "rows", "address"]
     list_filter = ["path", "at"]
-    list_select_related = ["user"]
     search_fields = ["path", "query", "filename", "user__username", "user__display_name", "address"]
-    date_hierarchy = "at"
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
