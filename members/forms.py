@@ -8,6 +8,7 @@ from django.utils.html import format_html
 
 from guanghan.forms import PlaceFilterForm, VillageChoiceField
 from guanghan.lib import idnumber
+from guanghan.lib.masking import mask_id_number, mask_phone
 from guanghan.models import Industry, PartyBranch, PovertyCause, Skill
 from members.models import AGE_BANDS, NOTICE_MIN_DAYS, Member, Survey
 
@@ -118,15 +119,39 @@ class MemberForm(CauseFields):
             self.fields[name].required = False
         self.fields["gender"].help_text = "可不填，按身份证号自动得出。"
         if self.instance.pk:
+            self._keep_personal_numbers()
             self.fields["version"].required = True
             self.fields["version"].error_messages["required"] = "页面缺少版本信息，请刷新页面后重新修改。"
             self.fields["version"].initial = self.instance.version
         else:
             del self.fields["version"]
 
+    def _keep_personal_numbers(self):
+        """An edit form never carries the full ID number or phone (only the detail page shows them, after a logged
+        request): both show masked, and left blank they stay as they are."""
+        member = self.instance
+        self.initial["id_number"] = ""
+        self.fields["id_number"].required = False
+        self.fields["id_number"].widget.attrs["placeholder"] = mask_id_number(member.id_number)
+        self.fields[
+            "id_number"
+        ].help_text = f"当前为 {mask_id_number(member.id_number)}；不改请留空，改正时填写完整的 18 位号码。"
+        if member.phone:
+            self.initial["phone"] = ""
+            self.fields["phone"].widget.attrs["placeholder"] = mask_phone(member.phone)
+            self.fields["phone"].help_text = f"当前为 {mask_phone(member.phone)}；不改请留空，填写新号码即替换。"
+            self.fields["clear_phone"] = forms.BooleanField(label="删除联系电话", required=False)
+
+    def clean_phone(self):
+        phone = self.cleaned_data.get("phone", "")
+        if self.instance.pk and not phone and not self.data.get(self.add_prefix("clear_phone")):
+            return self.instance.phone
+        return phone
+
     def clean_id_number(self):
+        value = self.cleaned_data.get("id_number") or (self.instance.id_number if self.instance.pk else "")
         try:
-            parsed = idnumber.parse(self.cleaned_data["id_number"])
+            parsed = idnumber.parse(value)
         except idnumber.IDNumberError as exc:
             raise forms.ValidationError(str(exc)) from None
         existing = Member.objects.filter(id_number=parsed.value).exclude(pk=self.instance.pk).first()
@@ -193,6 +218,8 @@ def rebased(form: MemberForm, conflict) -> MemberForm:
     current one, so saving again (after checking the table of differences) writes what the form then shows."""
     data = form.data.copy()
     for difference in conflict.differences:
+        if difference.name in ("id_number", "phone") and not form.data.get(difference.name):
+            continue  # left blank: "as it is", which is now the new value — and never written into the page
         if difference.is_clash:
             continue
         if isinstance(difference.current_value, list):

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from guanghan.lib.masking import mask_id_number, mask_phone
 from guanghan.models import User
 from members.models import Lifting, Member, StatusChange, Survey
 
@@ -68,6 +69,9 @@ def member_update(*, member: Member, data: dict, version: int) -> list[str]:
     for name in sets:
         getattr(current, name).set(data[name])
     return [str(Member._meta.get_field(name).verbose_name) for name in [*changed, *sets]]
+
+
+MASKED = {"id_number": mask_id_number, "phone": mask_phone}
 
 
 @dataclass(frozen=True)
@@ -175,6 +179,8 @@ def _posted(value):
 def _display(field, value) -> str:
     if value is None or value == "" or value == set():
         return "（空）"
+    if field.name in MASKED:  # the refusal page is not a place to read full personal numbers
+        return MASKED[field.name](str(value))
     if field.many_to_many:
         return "、".join(field.related_model.objects.filter(pk__in=value).values_list("name", flat=True))
     if field.is_relation:

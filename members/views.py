@@ -205,7 +205,7 @@ def member_edit(request, pk):
     form = MemberForm(request.POST or None, instance=member, villages=access.villages_visible_to(request.user))
     conflict = None
     if request.method == "POST" and form.is_valid():
-        data = {name: value for name, value in form.cleaned_data.items() if name != "version"}
+        data = {name: value for name, value in form.cleaned_data.items() if name not in ("version", "clear_phone")}
         try:
             changed = services.member_update(member=member, data=data, version=form.cleaned_data["version"])
         except services.EditConflict as error:

@@ -28,7 +28,7 @@ from evaluation.views import DEFAULT_BLOCKS
 from funding import services as funding
 from funding.models import FundTarget, GuaranteeGroup, GuaranteeMembership, Loan
 from guanghan.access import Role
-from members.models import ImportBatch
+from members.models import ImportBatch, Member
 from projects import services as projects
 from projects.models import Consultation, Training, VillagePairing
 from supervision import services as supervision
@@ -301,6 +301,7 @@ class World:
     objects: dict
     sessions: dict[str, str]  # role → session key of its signed-in user
     client: Client  # one for the module: its handler loads the middleware once
+    numbers: list[str]  # the members' full ID and phone numbers, which no page may show unmasked
 
     def client_for(self, role: str) -> Client:
         self.client.cookies.clear()
@@ -314,6 +315,9 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     media = tmp_path_factory.mktemp("matrix-media")
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
         users, objects = build_world()
+        # Every member gets a mobile number: pages must show it, and the ID number, only masked.
+        for n, member in enumerate(Member.objects.order_by("pk")):
+            Member.objects.filter(pk=member.pk).update(phone=f"1391234{n:04d}")
         sessions = {}
         for role, user in users.items():
             client = Client()
@@ -324,7 +328,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         level = request_log.level
         request_log.setLevel(logging.ERROR)
         try:
-            yield World(objects, sessions, Client())
+            numbers = [n for row in Member.objects.values_list("id_number", "phone") for n in row if n]
+            yield World(objects, sessions, Client(), numbers)
         finally:
             request_log.setLevel(level)
             transaction.set_rollback(True)
@@ -373,6 +378,10 @@ def test_declared_answer(case: Case, world: World):
     assert response.status_code == case.answer, (
         f"{case.method} {where} as {case.role}: declared {case.answer}, answered {answered}"
     )
+    if case.method == "GET" and not getattr(response, "streaming", False):
+        shown = response.content.decode(errors="replace") + response.get("Location", "")
+        unmasked = [number for number in world.numbers if number in shown]
+        assert not unmasked, f"GET {url} as {case.role} shows full ID or phone numbers: {unmasked}"
     if case.role == "anonymous" and case.answer == 302:
         assert response["Location"].startswith(resolve_url(settings.LOGIN_URL)), f"{case.method} {url}: {answered}"
     if before is not None:
