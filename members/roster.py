@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import pghistory
 from defusedxml import ElementTree
@@ -40,15 +40,15 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
-from guanghan.lib import idnumber
+from guanghan.lib import idnumber, uploads
 from guanghan.models import Industry, PartyBranch, PovertyCause, Skill, Town, Village, phone_validator
 from members.models import ImportBatch, Member, Survey
 
-MAX_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 100_000
+MAX_BYTES = uploads.MAX_BYTES
+MAX_ROWS = uploads.MAX_ROWS
 MAX_SHEET_XML_BYTES = 400 * 1024 * 1024  # a 20 MB .xlsx that unpacks beyond this is not a roster
 HEADER_SCAN_ROWS = 10
-SUFFIXES = (".xlsx", ".xls", ".csv")
+SUFFIXES = uploads.SUFFIXES
 LOOKUP_CHUNK = 5000
 
 HEADERS = [
@@ -95,7 +95,7 @@ TOTAL_WORDS = ("合计", "总计", "小计")
 EXAMPLE_NOTE = "示例行：导入前请删除此行"
 
 EXCEL_NUMBER_MESSAGE = "身份证号被 Excel 转成了数字，后几位已丢失：请把该列设为“文本”格式后重新填写身份证号"
-FORMULA_MESSAGE = "单元格含公式，请粘贴为数值后再导入"
+FORMULA_MESSAGE = "单元格含公式或以 =、+、-、@ 开头（Excel 会当作公式）：请粘贴为数值，或删去开头的符号后再导入"
 
 CHOICES = {
     # column: (accepted text → value, the values to show when the text is unknown)
@@ -304,21 +304,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _first_sheet_xml(archive: zipfile.ZipFile) -> str:
-    """The archive path of the workbook's first sheet (the one calamine reads as index 0)."""
-    ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    sheet = workbook.find(f"{ns_main}sheets/{ns_main}sheet")
-    rel_id = sheet.get(f"{ns_rel}id")
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    for rel in rels:
-        if rel.get("Id") == rel_id:
-            target = rel.get("Target")
-            return target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-    raise KeyError(rel_id)
-
-
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _CELL_OR_FORMULA_TAG = re.compile(rb"<(?:\w+:)?([cf])[\s>/][^>]*")
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
@@ -341,7 +326,7 @@ def xlsx_formula_cells(path: Path) -> set[tuple[int, int]]:
     found: set[tuple[int, int]] = set()
     try:
         with zipfile.ZipFile(path) as archive:
-            name = _first_sheet_xml(archive)
+            name = uploads.first_sheet_part(archive)
             if archive.getinfo(name).file_size > MAX_SHEET_XML_BYTES:
                 raise RosterError("文件解压后过大，不像是花名册：请只保留花名册工作表后重新保存。")
             with archive.open(name) as sheet:
@@ -486,23 +471,26 @@ def parse_money(value) -> Decimal:
         raise CellError(f"家庭年人均收入“{value}”不是数字，请填写金额（元），如 3200 或 3200.50")
     if amount < 0:
         raise CellError("家庭年人均收入不能为负数")
+    if amount >= Decimal(10) ** 12:  # before quantize, which fails on numbers beyond Decimal's precision
+        raise CellError(f"家庭年人均收入“{value}”过大，请核对（单位：元）")
     if amount != amount.quantize(Decimal("0.01")):
         raise CellError(f"家庭年人均收入“{value}”最多保留两位小数")
-    if amount >= Decimal(10) ** 12:
-        raise CellError(f"家庭年人均收入“{value}”过大，请核对（单位：元）")
     return amount.quantize(Decimal("0.01"))
 
 
 def parse_household(value) -> int:
     if _is_number(value) and value == int(value):
         size = int(value)
-    elif isinstance(value, str) and re.fullmatch(r"\d{1,3}人?", value):
+    elif isinstance(value, str) and re.fullmatch(r"-?\d{1,3}人?", value):
         size = int(value.removesuffix("人"))
     else:
         raise CellError(f"家庭人口“{value}”应为整数，如 4")
     if not 1 <= size <= 99:
         raise CellError(f"家庭人口应在 1 到 99 之间，现在是 {size}")
     return size
+
+
+NUMBER_PARSERS = (parse_money, parse_household)
 
 
 def parse_phone(value) -> str:
@@ -654,6 +642,24 @@ class _Row:
     party_columns: list[str]  # 入党时间 / 所在党支部 when filled
 
 
+MAX_CELL_CHARS = 2000
+
+
+def check_text(value: str) -> None:
+    """Characters PostgreSQL refuses (NUL, which an .xlsx can carry as _x0000_) and text no roster cell needs."""
+    if "\x00" in value:
+        raise CellError("单元格含有不可见的空字符（NUL）：请删除该单元格的内容后重新输入")
+    if len(value) > MAX_CELL_CHARS:
+        raise CellError(f"内容过长（{len(value):,} 个字），一个单元格最多 {MAX_CELL_CHARS:,} 个字：请精简")
+
+
+def _formula_text(value, parse) -> bool:
+    """Text Excel would run as a formula; a number column's leading minus is left to its parser (negative)."""
+    if parse in NUMBER_PARSERS and isinstance(value, str) and value.startswith("-"):
+        return False
+    return uploads.looks_like_formula(value)
+
+
 class _RowCheck:
     """One row being read: each column parsed on its own, every problem kept with its column."""
 
@@ -674,8 +680,10 @@ class _RowCheck:
             return None
         value = clean_cell(self.cells[index]) if index < len(self.cells) else None
         try:
-            if (self.number, index) in self.checker.formulas or (isinstance(value, str) and value.startswith("=")):
+            if (self.number, index) in self.checker.formulas or _formula_text(value, parse):
                 raise CellError(FORMULA_MESSAGE)
+            if isinstance(value, str):
+                check_text(value)
             if value is None:
                 if required:
                     raise CellError(f"请填写{column}")
@@ -756,6 +764,8 @@ class _Checker:
         ethnicity = row.cell("民族")
         if ethnicity is not None:
             ethnicity = re.sub(r"\s+", "", ethnicity)
+            if len(ethnicity) > 20:
+                row.error("民族", "民族过长（最多 20 个字），如“汉族”“藏族”")
             row.set("ethnicity", ethnicity if ethnicity.endswith("族") or len(ethnicity) > 4 else ethnicity + "族")
         row.set("phone", row.cell("联系电话", parse_phone))
         return ident
@@ -893,8 +903,10 @@ def roster_preview(path: Path, *, villages, today: date | None = None) -> Previe
     path = Path(path)
     preview = Preview()
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise RosterError(f"文件超过 {MAX_BYTES // 1024 // 1024} MB：请拆分为几个文件分别导入。")
+        try:
+            uploads.check_spreadsheet(path, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
+        except uploads.UploadError as exc:
+            raise RosterError(str(exc)) from None
         formulas = xlsx_formula_cells(path) if path.suffix.lower() == ".xlsx" else set()
         rows = read_rows(path)
         header = _find_header(rows)

@@ -7,12 +7,11 @@ JavaScript runs; without it the form is an ordinary POST, answered the same way.
 """
 
 from functools import wraps
-from pathlib import Path
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guanghan import access
 from guanghan.access import Role, role_required
+from guanghan.lib import uploads
 from guanghan.lib.excel import xlsx_response
 from members import roster
 from members.models import ImportBatch
@@ -59,11 +59,34 @@ class RosterUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if Path(upload.name).suffix.lower() not in roster.SUFFIXES:
-            raise forms.ValidationError("只能导入 .xlsx、.xls 或 .csv 文件。")
-        if upload.size > roster.MAX_BYTES:
-            raise forms.ValidationError("文件超过 20 MB：请拆分为几个文件分别导入。")
+        try:  # name, content, size, rows and bombs, before anything is stored or parsed
+            uploads.check_spreadsheet(upload, name=upload.name, max_bytes=roster.MAX_BYTES, max_rows=roster.MAX_ROWS)
+        except uploads.UploadError as exc:
+            raise forms.ValidationError(str(exc)) from None
         return upload
+
+
+def _batch_checked(form, user) -> ImportBatch | None:
+    """Store the upload as a batch and check it; a file that cannot be read as a whole (or a failure while reading)
+    leaves neither a batch nor a stored file behind, and its message goes on the form."""
+    stored = None
+    try:
+        with transaction.atomic():
+            batch = roster.batch_create(upload=form.cleaned_data["file"], user=user)
+            stored = roster.stored_path(batch)
+            preview = roster.roster_preview(stored, villages=access.villages_visible_to(user))
+            if preview.file_errors:
+                transaction.set_rollback(True)
+                for issue in preview.file_errors:
+                    form.add_error("file", issue.message)
+                stored.unlink(missing_ok=True)
+                return None
+            roster.batch_record(batch, preview)
+            return batch
+    except BaseException:
+        if stored is not None:
+            stored.unlink(missing_ok=True)
+        raise
 
 
 @require_http_methods(["GET", "POST"])
@@ -71,10 +94,9 @@ class RosterUploadForm(forms.Form):
 def roster_upload(request):
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        batch = roster.batch_create(upload=form.cleaned_data["file"], user=request.user)
-        preview = roster.roster_preview(roster.stored_path(batch), villages=access.villages_visible_to(request.user))
-        roster.batch_record(batch, preview)
-        return redirect("members:roster-preview", batch_id=batch.pk)
+        batch = _batch_checked(form, request.user)
+        if batch is not None:
+            return redirect("members:roster-preview", batch_id=batch.pk)
     context = {"form": form, "batches": _batches(request.user).filter(uploaded_by=request.user)[:10]}
     return render(request, "members/roster_upload.html", context)
 

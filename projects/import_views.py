@@ -20,8 +20,9 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
 from guanghan.access import Role, role_required
+from guanghan.lib import uploads
 from guanghan.lib.excel import xlsx_response
-from members.roster import MAX_BYTES, SUFFIXES
+from members.roster import MAX_BYTES, MAX_ROWS, SUFFIXES
 from projects import imports
 
 SHOWN = 1000
@@ -98,10 +99,10 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if Path(upload.name).suffix.lower() not in SUFFIXES:
-            raise forms.ValidationError("只能导入 .xlsx、.xls 或 .csv 文件。")
-        if upload.size > MAX_BYTES:
-            raise forms.ValidationError("文件超过 20 MB：请拆分为几个文件分别导入。")
+        try:  # name, content, size, rows and bombs, before anything is stored or parsed
+            uploads.check_spreadsheet(upload, name=upload.name, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
+        except uploads.UploadError as exc:
+            raise forms.ValidationError(str(exc)) from None
         return upload
 
 
@@ -129,9 +130,18 @@ def _import_page(request, kind: Kind):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         name, sha256 = imports.store_upload(upload, kind=kind.key)
+        path = imports.imports_dir() / name
+        try:
+            preview = kind.preview(path, user=request.user)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
         stored = {"name": name, "sha256": sha256, "file_name": Path(upload.name).name[:200]}
-        request.session[_session_key(kind)] = stored
-        preview = kind.preview(imports.imports_dir() / name, user=request.user)
+        if preview.is_clean:
+            request.session[_session_key(kind)] = stored
+        else:  # it can never be confirmed: not kept
+            path.unlink(missing_ok=True)
+            request.session.pop(_session_key(kind), None)
         return _preview_page(request, kind, preview, stored)
     return render(request, "projects/import_upload.html", {"form": form, "kind": kind})
 
@@ -160,6 +170,7 @@ def _confirm(request, kind: Kind):
         messages.error(request, "文件有错误，未导入任何数据：请改正文件后重新上传。")
         return _preview_page(request, kind, preview, stored)
     del request.session[_session_key(kind)]
+    (imports.imports_dir() / stored["name"]).unlink(missing_ok=True)  # imported: nothing left to confirm
     messages.success(
         request,
         f"{stored['file_name']} 已导入：新增 {len(preview.new)} {kind.unit}，"

@@ -31,7 +31,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from guanghan import access
-from guanghan.lib import idnumber
+from guanghan.lib import idnumber, uploads
 from guanghan.lib.masking import mask_id_number
 from guanghan.models import Cadre, Department, Industry, Town, Village
 from members.models import Member
@@ -44,6 +44,7 @@ from members.roster import (
     CellError,
     Issue,
     RosterError,
+    check_text,
     clean_cell,
     file_sha256,
     nearest,
@@ -144,8 +145,11 @@ class _Cells:
             return None
         value = clean_cell(self.cells[index]) if index < len(self.cells) else None
         try:
-            if (self.number, index) in self.formulas or (isinstance(value, str) and value.startswith("=")):
+            negative = parse in NUMBER_PARSERS and isinstance(value, str) and value.startswith("-")
+            if (self.number, index) in self.formulas or (uploads.looks_like_formula(value) and not negative):
                 raise CellError(FORMULA_MESSAGE)
+            if isinstance(value, str):
+                check_text(value)
             if value is None:
                 if required:
                     raise CellError(f"请填写{column}")
@@ -174,8 +178,10 @@ def _is_total(cells: list) -> bool:
 
 def _read_table(path: Path, layout: Layout):
     """(the columns found, the data rows as _Cells). Raises ImportFileError / RosterError for the file as a whole."""
-    if path.stat().st_size > MAX_BYTES:
-        raise ImportFileError(f"文件超过 {MAX_BYTES // 1024 // 1024} MB：请拆分为几个文件分别导入。")
+    try:
+        uploads.check_spreadsheet(path, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
+    except uploads.UploadError as exc:
+        raise ImportFileError(str(exc)) from None
     formulas = xlsx_formula_cells(path) if path.suffix.lower() == ".xlsx" else set()
     rows = read_rows(path)
     columns: dict[str, int] = {}
@@ -275,11 +281,14 @@ def parse_benefit(value) -> Decimal:
         raise CellError(f"预期年增收“{value}”不是数字，请填写金额（万元），如 12.5")
     if amount < 0:
         raise CellError("预期年增收不能为负数")
+    if amount >= Decimal(10) ** 10:  # before quantize, which fails on numbers beyond Decimal's precision
+        raise CellError(f"预期年增收“{value}”过大，请核对（单位：万元）")
     if amount != amount.quantize(Decimal("0.01")):
         raise CellError(f"预期年增收“{value}”最多保留两位小数（单位：万元）")
-    if amount >= Decimal(10) ** 10:
-        raise CellError(f"预期年增收“{value}”过大，请核对（单位：万元）")
     return amount.quantize(Decimal("0.01"))
+
+
+NUMBER_PARSERS = (parse_benefit,)  # a leading minus there is a negative amount, not a formula
 
 
 def parse_flag(column: str) -> Callable:

@@ -54,7 +54,22 @@ def workbook(title: str, headers: list[str], rows: Iterable[Iterable], *, money_
     return wb
 
 
+def _defuse(wb: Workbook) -> None:
+    """The last guard before a file leaves: a cell built by hand (a template's directory sheet, a title) holding
+    text Excel would run, or a formula, is written as text. Write-only workbooks come from `workbook`, which wrote
+    every cell through safe_cell already (and cannot be read back)."""
+    if wb.write_only:
+        return
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                    cell.value = safe_cell(cell.value)
+                    cell.data_type = "s"
+
+
 def xlsx_response(wb: Workbook, filename: str) -> HttpResponse:
+    _defuse(wb)
     rows = getattr(wb, "export_rows", None)
     if rows is None:  # a workbook built sheet by sheet: its rows below each sheet's header row
         rows = sum(max(ws.max_row - 1, 0) for ws in wb.worksheets)

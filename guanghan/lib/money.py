@@ -19,7 +19,7 @@ MAX_AMOUNT = Decimal("999999999999.99")
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－", "0123456789.,-")
 _NOISE = re.compile(r"[\s\u00a0\u3000,¥￥]|元$|\u200e|\u200f|\u202a|\u202b|\u202c|\u202d|\u202e")
-_PLAIN = re.compile(r"^-?\d+(\.\d+)?$")
+_PLAIN = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")  # ASCII digits: \d would take other scripts' digits too
 
 
 def parse_amount(text) -> Decimal:
@@ -37,10 +37,10 @@ def parse_amount(text) -> Decimal:
         value = Decimal(cleaned)
     if not value.is_finite():
         raise ValueError("金额必须是数字。")
+    if abs(value) > MAX_AMOUNT:  # before quantize, which fails on numbers beyond Decimal's precision
+        raise ValueError("金额过大，请核对（单位为元）。")
     if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
         raise ValueError("金额最多保留两位小数（精确到分）。")
-    if abs(value) > MAX_AMOUNT:
-        raise ValueError("金额过大，请核对（单位为元）。")
     return value.quantize(CENT)
 
 
