@@ -6,7 +6,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format migrations-check pytest migrate seed db-stop lock shell clean-db messages backup restore
+.PHONY: demo-code install run test lint format migrations-check pytest migrate seed db-stop lock shell clean-db messages backup restore
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,9 @@ migrate: install
 seed: install
 	DEBUG=1 $(MANAGE) seed_demo
 
+demo-code: install
+	DEBUG=1 $(MANAGE) demo_code
+
 shell: install
 	DEBUG=1 $(MANAGE) shell
 
@@ -79,7 +82,15 @@ lock:
 messages:
 	msgfmt -o locale/zh_Hans/LC_MESSAGES/django.mo locale/zh_Hans/LC_MESSAGES/django.po
 
-# Time the roster import on 10,000 generated rows (everything it writes is rolled back).
-.PHONY: bench
+# The province-scale benchmark (docs/benchmarks.md): builds the guanghan_bench database beside the configured one
+# (1,000,000 members at SCALE=1; SCALE=0.01 for a quick run) and prints page, JSON, table and roster-import timings.
+# REUSE=1 measures the existing bench database again; DROP=1 removes it at the end (make loadtest needs it).
+SCALE ?= 1
+.PHONY: bench loadtest
 bench: install
-	DEBUG=1 $(PY) bench/roster_bench.py --rows 10000
+	$(PY) -m bench --scale $(SCALE) $(if $(REUSE),--reuse) $(if $(DROP),--drop)
+
+# 50 locust users (town staff browsing lists, liaison officers logging visits) for 60 s against gunicorn on a free
+# loopback port, on the bench database: prints failures and p95 per request.
+loadtest: install
+	$(PY) -m bench.loadtest --users 50 --spawn-rate 10 --time 60s

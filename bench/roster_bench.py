@@ -58,14 +58,14 @@ def build_roster(path: Path, rows: int, *, income_offset: int = 0, lists_seed: i
     for i in range(rows):
         village = villages[i % len(villages)]
         gender = "male" if i % 2 else "female"
-        born = date(1940, 1, 1) + timedelta(days=i % 25_000)
+        born = date(1940, 1, 1) + timedelta(days=i % 11_000)  # born by 1970, an adult when joining in 1990
         party = i % 4 != 0
         ws.append(
             [
                 i + 1,
                 f"测试{i:05d}",
                 "男" if gender == "male" else "女",
-                idnumber.make(REGION, born, i // 25_000 * 2, gender),
+                idnumber.make(REGION, born, i // 11_000 * 2, gender),
                 born,
                 "汉族",
                 f"138{i:08d}",
