@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from import_export.admin import ImportExportModelAdmin
 
 from guanghan.access import Role
@@ -116,11 +116,33 @@ class UserCreationScopeForm(ScopeCheck, UserCreationForm):
         model = User
         fields = ["username", "display_name", "groups", "town", "department"]
 
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        # The administrator knows this password: the user replaces it at the first login.
+        user.must_change_password = True
+        if commit:
+            user.save()
+            self.save_m2m()
+        return user
+
+
+class ResetPasswordForm(AdminPasswordChangeForm):
+    """A password the administrator sets for someone else must be changed by its owner at the next login."""
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.must_change_password = True
+        if commit:
+            user.save()
+        return user
+
 
 @admin.register(User)
 class GuanghanUserAdmin(NoDeleteMixin, UserAdmin):
     form = UserChangeScopeForm
     add_form = UserCreationScopeForm
+    change_password_form = ResetPasswordForm
+    readonly_fields = ["password_changed_at"]
     list_display = ["username", "display_name", "role_names", "town", "department", "is_active", "last_login"]
     list_filter = ["groups", "is_active", "is_superuser", "town", "department"]
     list_select_related = ["town", "department"]
@@ -132,6 +154,7 @@ class GuanghanUserAdmin(NoDeleteMixin, UserAdmin):
         ("个人信息", {"fields": ["display_name", "email"]}),
         ("角色与工作范围", {"fields": ["groups", "town", "department", "cadre"]}),
         ("权限", {"fields": ["is_active", "is_staff", "is_superuser", "user_permissions"]}),
+        ("密码策略", {"fields": ["must_change_password", "password_changed_at"]}),
         ("重要日期", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [

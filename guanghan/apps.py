@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 
 
 class GuanghanConfig(AppConfig):
@@ -20,3 +21,9 @@ class GuanghanConfig(AppConfig):
                 order=91,
             )
         )
+
+
+class GuanghanAdminConfig(AdminConfig):
+    """The admin site behind two-factor verification (guanghan.two_factor.VerifiedAdminSite)."""
+
+    default_site = "guanghan.two_factor.VerifiedAdminSite"

@@ -6,18 +6,25 @@ nothing). Each app above adds its own `demo.py` with a `seed(log)` function; see
 
 import json
 import random
-from datetime import date
+from base64 import b32decode
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from guanghan.access import Role
 from guanghan.lib import chinese_names
 from guanghan.models import Association, Cadre, Department, Industry, PartyBranch, Town, User, Village
 
 DEMO_PASSWORD = "guanghan-demo"
+# The demo's published two-factor secret for `admin` and `staff` (the roles that must use two-factor): add it to an
+# authenticator app as a time-based key, or `oathtool --totp -b GUANGHANDEMOSTAFFADMINTOTPKEY234`. Demo only.
+DEMO_TOTP_SECRET = "GUANGHANDEMOSTAFFADMINTOTPKEY234"
+DEMO_TOTP_USERS = ("admin", "staff")
 # The seed: 821 members in difficulty are 3.11% of all party members, so the branches hold about 26,400.
 PARTY_MEMBER_TOTAL = 26_398
 LIAISON_OFFICERS = 95
@@ -167,7 +174,20 @@ def seed_users(rng: random.Random, cadres: list[Cadre]) -> int:
             cadre=cadre,
             role=Role.LIAISON,
         )
+    _keep_demo_logins_working(User.objects.filter(username__regex=r"^(admin|staff|leader|(town|dept|officer)\d{2})$"))
     return 3 + len(towns) + len(departments) + LIAISON_OFFICERS
+
+
+def _keep_demo_logins_working(demo_users) -> None:
+    """Demo passwords are not forced to change (refreshed once half their allowed age has passed), and the two
+    accounts that must use two-factor get an authenticator with the published demo secret."""
+    now = timezone.now()
+    half_age = timedelta(days=settings.PASSWORD_MAX_AGE_DAYS / 2)
+    demo_users.filter(password_changed_at__lt=now - half_age).update(password_changed_at=now)
+    demo_users.filter(must_change_password=True).update(must_change_password=False)
+    key = b32decode(DEMO_TOTP_SECRET).hex()
+    for user in User.objects.filter(username__in=DEMO_TOTP_USERS):
+        TOTPDevice.objects.get_or_create(user=user, name="演示身份验证器", defaults={"key": key, "confirmed": True})
 
 
 @transaction.atomic
@@ -180,3 +200,4 @@ def seed(log) -> None:
     log(f"机关干部 {len(cadres)} 名")
     users = seed_users(random.Random(1), cadres)
     log(f"演示账号 {users} 个，密码均为 {DEMO_PASSWORD}")
+    log(f"admin 和 staff 须两步验证：身份验证器密钥（基于时间）{DEMO_TOTP_SECRET}")

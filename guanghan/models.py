@@ -1,5 +1,7 @@
 """The shared directory: towns, villages, departments, branches, associations, cadres, lookups and users."""
 
+from datetime import timedelta
+
 import pghistory
 import pgtrigger
 from django.conf import settings
@@ -7,6 +9,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q, Sum
+from django.utils import timezone
 
 phone_validator = RegexValidator(
     r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
@@ -256,6 +259,12 @@ class User(AbstractUser):
         verbose_name="对应干部",
         help_text="督查联络员和部门干部的干部档案。",
     )
+    password_changed_at = models.DateTimeField("密码修改时间", default=timezone.now)
+    must_change_password = models.BooleanField(
+        "下次登录须修改密码",
+        default=False,
+        help_text="管理员设置或重置的密码：用户登录后须先改成只有自己知道的密码。",
+    )
 
     objects = GuanghanUserManager()
 
@@ -264,6 +273,15 @@ class User(AbstractUser):
 
     def get_full_name(self):
         return self.display_name or self.username
+
+    def set_password(self, raw_password):
+        """Every new password restarts its age; whoever sets it for someone else sets must_change_password after."""
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+        self.must_change_password = False
+
+    def password_expired(self, *, max_age_days: int) -> bool:
+        return self.password_changed_at < timezone.now() - timedelta(days=max_age_days)
 
     def __str__(self):
         return self.display_name or self.username

@@ -97,7 +97,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG el
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "guanghan.apps.GuanghanAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -112,6 +112,9 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "guanghan.apps.GuanghanConfig",
     "members.apps.MembersConfig",
     "projects.apps.ProjectsConfig",
@@ -123,6 +126,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -131,6 +135,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "guanghan.two_factor.TwoFactorMiddleware",
+    "guanghan.passwords.PasswordAgeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "guanghan.middleware.AuditContextMiddleware",
     "guanghan.middleware.ExportLogMiddleware",
@@ -174,11 +180,22 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "guanghan.passwords.ComplexityValidator", "OPTIONS": {"min_length": 10}},
 ]
+# A password older than this many days must be changed before anything else (等保: periodic change).
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
+if PASSWORD_MAX_AGE_DAYS < 1:
+    raise ImproperlyConfigured(f"PASSWORD_MAX_AGE_DAYS={PASSWORD_MAX_AGE_DAYS} must be at least 1.")
+
+# Two-factor (TOTP, django-otp): these roles must enrol an authenticator; everyone else may. "superuser" is the
+# system administrator. A user with a device is always asked for a code after the password.
+OTP_ROLES = {"superuser", "org_staff", "town_staff", "liaison", "dept_staff", "leader"}
+OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES", ["superuser", "org_staff"])
+if unknown_roles := set(OTP_REQUIRED_ROLES) - OTP_ROLES:
+    raise ImproperlyConfigured(
+        f"OTP_REQUIRED_ROLES names unknown roles {sorted(unknown_roles)}: use {', '.join(sorted(OTP_ROLES))}."
+    )
+OTP_TOTP_ISSUER = "广汉市党内项目帮扶"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -240,6 +257,22 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content Security Policy (django-csp): scripts only from our own static files (no inline script or handler), no
+# framing. Inline style attributes stay allowed: Bootstrap layouts and ECharts use them; they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

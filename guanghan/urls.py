@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from dashboard import views as dashboard_views
 from evaluation import table_views as evaluation_table_views
-from guanghan import views
+from guanghan import passwords, two_factor, views
 from members import views as members_views
 
 directory_patterns = [
@@ -18,6 +18,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/change/", passwords.password_change, name="password-change"),
+    path("two-factor/verify/", two_factor.verify, name="two-factor-verify"),
+    path("two-factor/setup/", two_factor.setup, name="two-factor-setup"),
     path("directory/", include((directory_patterns, "guanghan"))),
     path("members/", include("members.urls")),
     path("projects/", include("projects.urls")),
@@ -32,7 +35,3 @@ urlpatterns = [
     path("api/evaluation/<int:year>/results/", evaluation_table_views.results_json, name="evaluation-results"),
     path("admin/", admin.site.urls),
 ]
-
-admin.site.site_header = "广汉市党内项目帮扶系统 · 系统管理"
-admin.site.site_title = "系统管理"
-admin.site.index_title = "数据维护"

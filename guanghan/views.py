@@ -5,7 +5,7 @@ from django.db.models import Count, Q, Sum
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from guanghan import access
+from guanghan import access, two_factor
 from guanghan.access import ALL_ROLES, Role, role_required
 from guanghan.forms import LoginForm, VillageFilterForm
 from guanghan.models import Department, PartyBranch, Village
@@ -13,7 +13,16 @@ from guanghan.navigation import nav_for, worklists_for
 
 PAGE_SIZE = 50
 
-login = auth_views.LoginView.as_view(
+
+class LoginView(auth_views.LoginView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # A new login owes the second step again (guanghan.two_factor); the middleware asks for it.
+        two_factor.forget(self.request)
+        return response
+
+
+login = LoginView.as_view(
     form_class=LoginForm,
     redirect_authenticated_user=True,
     extra_context={

@@ -5,9 +5,26 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.test import Client
 
+from guanghan import two_factor
 from guanghan.access import Role
 from tests.factories import DepartmentFactory, TownFactory, UserFactory, VillageFactory
+
+_force_login = Client.force_login
+
+
+def _force_login_past_two_factor(self, user, backend=None, *, two_factor_verified=True):
+    """force_login as after the password and the authenticator code; tests of the second step itself pass
+    two_factor_verified=False and meet the middleware like a user who has only typed the password."""
+    _force_login(self, user, backend)
+    if two_factor_verified:
+        session = self.session
+        session[two_factor.SESSION_KEY] = two_factor.VERIFIED
+        session.save()
+
+
+Client.force_login = _force_login_past_two_factor
 
 
 @pytest.fixture(scope="session", autouse=True)

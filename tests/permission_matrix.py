@@ -71,6 +71,11 @@ TABLE: dict[str, Entry] = {
     "home": Entry(get=may(f"{ALL} none")),
     "login": Entry(get=may(f"{ALL} none", 302, anon=200), post=may(f"{ALL} none", 302, anon=200), public=True),
     "logout": Entry(post=may(f"{ALL} none", 302)),
+    "password-change": Entry(get=may(f"{ALL} none"), post=may(f"{ALL} none")),
+    # Without an authenticator the code page sends the user to enrolment; enrolment is open to everyone signed in.
+    "two-factor-verify": Entry(get=may(f"{ALL} none", 302), post=may(f"{ALL} none", 302)),
+    # A POST before the secret was shown (GET) is sent back to it.
+    "two-factor-setup": Entry(get=may(f"{ALL} none"), post=may(f"{ALL} none", 302)),
     "guanghan:village-list": Entry(get=EVERYONE),
     "guanghan:village-detail": Entry(get=EVERYONE, args=("village",)),
     "guanghan:department-list": Entry(get=may("org dept leader su")),

@@ -106,3 +106,37 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", env=_production_env(DJANGO_SETTINGS_MODULE="guanghan.settings"))
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("OTP_REQUIRED_ROLES", "superuser,chief", "OTP_REQUIRED_ROLES names unknown roles ['chief']"),
+        ("PASSWORD_MAX_AGE_DAYS", "0", "PASSWORD_MAX_AGE_DAYS=0 must be at least 1"),
+        ("PASSWORD_MAX_AGE_DAYS", "ninety", "PASSWORD_MAX_AGE_DAYS='ninety' is not a whole number"),
+    ],
+)
+def test_bad_login_settings_stop_start_up_naming_the_variable(variable, value, message):
+    env = _production_env(DJANGO_SETTINGS_MODULE="guanghan.settings", DEBUG="1", **{variable: value})
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_login_security_defaults():
+    assert settings.PASSWORD_MAX_AGE_DAYS == 90
+    assert settings.OTP_REQUIRED_ROLES == ["superuser", "org_staff"]
+    assert settings.AUTH_PASSWORD_VALIDATORS == [
+        {"NAME": "guanghan.passwords.ComplexityValidator", "OPTIONS": {"min_length": 10}}
+    ]
+    middleware = settings.MIDDLEWARE
+    assert middleware.index("csp.middleware.CSPMiddleware") < middleware.index(
+        "django.contrib.sessions.middleware.SessionMiddleware"
+    )
+    # The second step comes after the login check and before the forced password change.
+    assert (
+        middleware.index("django.contrib.auth.middleware.LoginRequiredMiddleware")
+        < middleware.index("guanghan.two_factor.TwoFactorMiddleware")
+        < middleware.index("guanghan.passwords.PasswordAgeMiddleware")
+    )
+    assert settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["frame-ancestors"] == ["'none'"]
