@@ -45,6 +45,9 @@ def test_each_role_logs_in_sees_its_navigation_and_logs_out(page, live_server, d
     expect(page.get_by_test_id("role")).to_have_text(Role(role).label)
     expect(page.get_by_test_id("nav").get_by_role("link")).to_have_text(NAVIGATION[role])
     expect(page.get_by_role("link", name="系统管理")).to_have_count(0)
+    assert page.locator("nav.navbar").bounding_box()["height"] < 70  # one line at 1366 px, the widest role too
+    page.get_by_role("button", name="账号设置").click()
+    expect(page.get_by_role("link", name="修改密码")).to_be_visible()
 
     page.get_by_role("button", name="退出登录").click()
     expect(page).to_have_url(f"{live_server.url}/login/")
