@@ -70,3 +70,17 @@ def test_scoped_demo_users_have_their_scope(seeded):
     assert User.objects.get(username="town01").town.name == "雒城镇"
     assert all(u.town_id for u in User.objects.filter(groups__name=Role.TOWN_STAFF))
     assert all(u.department_id for u in User.objects.filter(groups__name=Role.DEPT_STAFF))
+
+
+def test_demo_admin_and_staff_have_the_published_authenticator(seeded):
+    """The two demo accounts that must use two-factor can log in with `make demo-code` (the published secret)."""
+    from base64 import b32decode
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from guanghan.demo import DEMO_TOTP_SECRET, DEMO_TOTP_USERS
+
+    for username in DEMO_TOTP_USERS:
+        device = TOTPDevice.objects.get(user__username=username)
+        assert device.confirmed
+        assert device.bin_key == b32decode(DEMO_TOTP_SECRET)

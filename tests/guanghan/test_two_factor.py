@@ -195,15 +195,3 @@ def test_the_admin_site_is_the_verified_one():
     from django.contrib import admin
 
     assert isinstance(admin.site, two_factor.VerifiedAdminSite)
-
-
-# Demo accounts ------------------------------------------------------------------------------------------------------
-
-
-def test_demo_admin_and_staff_have_the_published_authenticator(seeded):
-    from guanghan.demo import DEMO_TOTP_SECRET, DEMO_TOTP_USERS
-
-    for username in DEMO_TOTP_USERS:
-        device = TOTPDevice.objects.get(user__username=username)
-        assert device.confirmed
-        assert device.bin_key == b32decode(DEMO_TOTP_SECRET)
