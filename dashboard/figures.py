@@ -26,7 +26,16 @@ from guanghan.models import PartyBranch, Town, Village
 from members.models import AGE_BANDS, Lifting, Member, age_band_bounds, brought_along, lifted_between
 from members.stats import _share as share
 from projects.models import HouseholdPairing, Project, VillagePairing
-from supervision.models import CHECKS, Check, Questionnaire, Rectification, Response, Visit, satisfaction_rate
+from supervision.models import (
+    CHECKS,
+    Check,
+    Questionnaire,
+    Rectification,
+    Response,
+    Visit,
+    satisfaction_counts,
+    satisfaction_rate,
+)
 
 BAND_LABELS = {"<=45": "45岁及以下", "46-59": "46至59岁", ">=60": "60岁及以上"}
 STATUS_LABELS = {s: label for s, label in Member.Status.choices if s != Member.Status.REMOVED}
@@ -263,13 +272,7 @@ def satisfaction(user, area: Area) -> dict:
         Response.objects.filter(questionnaire__in=Questionnaire.objects.visible_to(user)),
         "questionnaire__village",
     ).filter(questionnaire__held_on__year=area.year)
-    counts = responses.aggregate(
-        total=Count("pk"),
-        satisfied=Count("pk", filter=Q(answer="satisfied")),
-        basically=Count("pk", filter=Q(answer="basically")),
-    )
-    counts["rate"] = satisfaction_rate(counts["satisfied"] + counts["basically"], counts["total"])
-    return counts
+    return satisfaction_counts(responses)  # supervision's own count and rate, so both pages agree
 
 
 # --- projects and pairs ------------------------------------------------------------------------------------------
