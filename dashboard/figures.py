@@ -23,8 +23,9 @@ from funding.reports import by_channel, by_source
 from guanghan import access
 from guanghan.lib.dates import end_of
 from guanghan.models import PartyBranch, Town, Village
-from members.models import AGE_BANDS, Lifting, Member, age_band_bounds, brought_along, lifted_between
+from members.models import AGE_BANDS, Lifting, Member, brought_along, lifted_between
 from members.stats import _share as share
+from members.stats import in_registry, registry_counts, status_counts_on
 from projects.models import HouseholdPairing, Project, VillagePairing
 from supervision.models import (
     CHECKS,
@@ -49,6 +50,9 @@ class Area:
     today: date
     town: Town | None = None
     village: Village | None = None
+    # Passes over the member table that several figures share within one request (the sections and the breakdown
+    # by town read the same counts), keyed by what they count.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def day(self) -> date:
@@ -121,9 +125,15 @@ class Section:
         }
 
 
-def link(name: str, **params) -> str:
+def link(name: str, paths: dict | None = None, **params) -> str:
+    """The list behind a figure with its filters; `paths` keeps reversed URL names when one call makes thousands of
+    links (a province has a thousand towns, twelve links each)."""
+    if paths is None:
+        path = reverse(name)
+    elif (path := paths.get(name)) is None:
+        path = paths[name] = reverse(name)
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    return reverse(name) + (f"?{query}" if query else "")
+    return path + (f"?{query}" if query else "")
 
 
 def _day(d: date) -> str:
@@ -133,27 +143,47 @@ def _day(d: date) -> str:
 # --- the registry and the outcomes -------------------------------------------------------------------------------
 
 
+def _in_registry(user, area: Area):
+    return area.within(access.scope_people(user, Member.objects.all()), "village").in_registry(area.day)
+
+
+def _member_counts(user, area: Area) -> dict:
+    """The members of the area in one pass (members.stats.registry_counts), per village and in all: those in the
+    registry at the end of the year, and the outcomes (party members lifted out, in all and in the year; residents
+    brought along). The registry and outcomes sections and the breakdown by town share it within a request."""
+    if "members" not in area.memo:
+        day, first = area.day, date(area.year, 1, 1)
+        party, resident = Q(category=Member.Category.PARTY), Q(category=Member.Category.RESIDENT)
+        area.memo["members"] = registry_counts(
+            area.within(access.scope_people(user, Member.objects.all()), "village"),
+            on=day,
+            by=() if area.is_past else ("status",),  # a past year's status is in the status history
+            party_split=True,
+            registry=in_registry(day),
+            flags={
+                "lifted": party & lifted_between(None, day),
+                "lifted_in_year": party & lifted_between(first, day),
+                "brought": resident & brought_along(day),
+            },
+        )
+    return area.memo["members"]
+
+
 def registry(user, area: Area) -> Section:
     """困难党员（群众）in the registry at the end of the year: category, status, age bands (party members, as the
     seed counts them), rural share, and the share of all party members."""
     day = area.day
-    members = area.within(access.scope_people(user, Member.objects.all()), "village").in_registry(day)
-    status = "status"
-    if area.is_past:
-        members, status = members.with_status_on(day), "status_on"
-    party = Q(category=Member.Category.PARTY)
-    bands = age_band_bounds(day)
-    aggregates = {
-        "total": Count("pk"),
-        "party": Count("pk", filter=party),
-        "resident": Count("pk", filter=Q(category=Member.Category.RESIDENT)),
-        "party_rural": Count("pk", filter=party & Q(area=Member.Area.RURAL)),
-        **{f"band_{i}": Count("pk", filter=party & bands[band]) for i, band in enumerate(AGE_BANDS)},
-    }
+    counts = _member_counts(user, area)
+    n = {"total": counts["total"], "party": counts["party"], "resident": counts["resident"]}
+    n["party_rural"] = counts["party_rural"]
+    n |= {f"band_{i}": counts[f"party_band_{i}"] for i in range(len(AGE_BANDS))}
+    if area.is_past:  # a past year's status is in the status history
+        by_status = status_counts_on(_in_registry(user, area), on=day, totals=n)
+    else:
+        by_status = {(c, s): row[c] for s, row in counts["status"].items() for c in Member.Category.values}
     for s in STATUS_LABELS:
         for category in Member.Category.values:
-            aggregates[f"{category}_{s}"] = Count("pk", filter=Q(category=category, **{status: s}))
-    n = members.aggregate(**aggregates)
+            n[f"{category}_{s}"] = by_status.get((category, s), 0)
     branches = area.within(
         access.scope(user, PartyBranch.objects.filter(is_active=True), department="department"), "village"
     )
@@ -222,13 +252,7 @@ def registry(user, area: Area) -> Section:
 def outcomes(user, area: Area) -> Section:
     """Seed section 三: party members lifted out (680+), residents brought along (7,000+), satisfaction (95%+)."""
     day, first = area.day, date(area.year, 1, 1)
-    members = area.within(access.scope_people(user, Member.objects.all()), "village")
-    party, resident = Q(category=Member.Category.PARTY), Q(category=Member.Category.RESIDENT)
-    n = members.aggregate(
-        lifted=Count("pk", filter=party & lifted_between(None, day)),
-        lifted_in_year=Count("pk", filter=party & lifted_between(first, day)),
-        brought=Count("pk", filter=resident & brought_along(day)),
-    )
+    n = _member_counts(user, area)
     answers = satisfaction(user, area)
     place = area.place
     figures = [
@@ -576,16 +600,16 @@ def areas(user, area: Area) -> dict:
         prefix = path.rpartition("village")[0]
         return _grouped(area.within(queryset, path), prefix + key, **aggregates)
 
-    members = access.scope_people(user, Member.objects.all())
-    registry = members.in_registry(day)
-    party = Q(category=Member.Category.PARTY)
-    people = group(registry, "village", members=Count("pk"), party=Count("pk", filter=party))
-    outcomes = group(
-        members,
-        "village",
-        lifted=Count("pk", filter=party & lifted_between(None, day)),
-        brought=Count("pk", filter=Q(category=Member.Category.RESIDENT) & brought_along(day)),
-    )
+    # The members' figures come per village from the passes the sections share; a town row sums its villages.
+    town_of = dict(Village.objects.values_list("pk", "town_id")) if level == "town" else {}
+    people = {}
+    for village, row in _member_counts(user, area)["village"].items():
+        sums = people.setdefault(
+            town_of.get(village, village), dict.fromkeys(("members", "party", "lifted", "brought"), 0)
+        )
+        sums["members"] += row["total"]
+        for figure in ("party", "lifted", "brought"):
+            sums[figure] += row[figure]
     project_rows = access.scope(user, Project.objects.filter(year=area.year), village="village")
     project_counts = group(
         project_rows,
@@ -607,30 +631,30 @@ def areas(user, area: Area) -> dict:
         total=Count("pk"),
         content=Count("pk", filter=Q(answer__in=["satisfied", "basically"])),
     )
-    table = []
+    table, paths = [], {}
     for pk, row in rows.items():
         params = row.pop("params")
         row.update({k: 0 for k in ("members", "party", "lifted", "brought", "projects", "key", "demo")})
-        row.update(people.get(pk, {}), **outcomes.get(pk, {}), **project_counts.get(pk, {}))
+        row.update(people.get(pk, {}), **project_counts.get(pk, {}))
         row["household_pairs"] = pair_counts.get(pk, {}).get("household_pairs", 0)
         row["paid"] = paid.get(pk, {}).get("paid") or ZERO
         row["visits"] = visits.get(pk, {}).get("visits", 0)
         a = answers.get(pk, {"total": 0, "content": 0})
         row["satisfaction"] = satisfaction_rate(a["content"], a["total"])
         row["urls"] = {
-            "drill": link("dashboard:dashboard", year=area.year, **params) if level == "town" else None,
-            "dashboard": link("dashboard:dashboard", year=area.year, **params),
-            "members": link("members:member-list", as_of=_day(day), **params),
-            "party": link("members:member-list", as_of=_day(day), category="party", **params),
-            "lifted": link("members:member-list", category="party", lifted_to=_day(day), **params),
-            "brought": link("members:member-list", category="resident", brought_to=_day(day), **params),
-            "projects": link("projects:project-list", year=area.year, **params),
-            "key": link("projects:project-list", year=area.year, key=1, **params),
-            "demo": link("projects:project-list", year=area.year, demo=1, **params),
-            "household_pairs": link("projects:household-pairing-list", on=_day(day), **params),
-            "paid": link("funding:disbursement-list", year=area.year, **params),
-            "visits": link("supervision:visit-list", year=area.year, **params),
-            "satisfaction": link("supervision:questionnaire-list", year=area.year, **params),
+            "drill": link("dashboard:dashboard", paths, year=area.year, **params) if level == "town" else None,
+            "dashboard": link("dashboard:dashboard", paths, year=area.year, **params),
+            "members": link("members:member-list", paths, as_of=_day(day), **params),
+            "party": link("members:member-list", paths, as_of=_day(day), category="party", **params),
+            "lifted": link("members:member-list", paths, category="party", lifted_to=_day(day), **params),
+            "brought": link("members:member-list", paths, category="resident", brought_to=_day(day), **params),
+            "projects": link("projects:project-list", paths, year=area.year, **params),
+            "key": link("projects:project-list", paths, year=area.year, key=1, **params),
+            "demo": link("projects:project-list", paths, year=area.year, demo=1, **params),
+            "household_pairs": link("projects:household-pairing-list", paths, on=_day(day), **params),
+            "paid": link("funding:disbursement-list", paths, year=area.year, **params),
+            "visits": link("supervision:visit-list", paths, year=area.year, **params),
+            "satisfaction": link("supervision:questionnaire-list", paths, year=area.year, **params),
         }
         table.append(row)
     return {

@@ -3,6 +3,7 @@
 from decimal import Decimal
 from functools import wraps
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,6 +17,8 @@ from dashboard.forms import DashboardForm
 from guanghan import access
 from guanghan.access import ALL_ROLES, role_required
 from guanghan.lib.excel import safe_cell, xlsx_response
+from guanghan.lib.stats_cache import cached_figures
+from guanghan.templatetags.guanghan import wan
 
 
 def _area(request) -> tuple[DashboardForm, figures.Area | None]:
@@ -34,6 +37,18 @@ def _area(request) -> tuple[DashboardForm, figures.Area | None]:
         town=data.get("town") or (village.town if village else None),
         village=village,
     )
+
+
+def _sections(user, area: figures.Area) -> list[figures.Section]:
+    return cached_figures("dashboard-sections", user, _area_key(area), lambda: figures.sections(user, area))
+
+
+def _areas(user, area: figures.Area) -> dict:
+    return cached_figures("dashboard-areas", user, _area_key(area), lambda: figures.areas(user, area))
+
+
+def _area_key(area: figures.Area) -> tuple:
+    return (area.year, area.today, area.town and area.town.pk, area.village and area.village.pk)
 
 
 def _errors(form) -> JsonResponse:
@@ -72,14 +87,40 @@ def dashboard(request):
     form, area = _area(request)
     context = {"form": form, "area": area, "scope": access.describe_scope(request.user)}
     if area is not None:
-        sections = figures.sections(request.user, area)
+        sections = _sections(request.user, area)
+        areas = _areas(request.user, area)
         context |= {
             "sections": {s.key: s for s in sections},
-            "areas": figures.areas(request.user, area),
+            "areas": areas,
+            "area_rows": [(row, _cells(row, areas["columns"])) for row in areas["rows"]],
             "query": _query(area),
             "section_order": ["registry", "projects", "pairs", "funds", "supervision"],
+            # What /api/dashboard/ and /api/dashboard/areas/ would answer, from this computation: the charts read it
+            # from a JSON data block instead of asking the server to compute it all again.
+            "chart_data": {
+                "figures": {**_area_json(area), **_plain(_sections_json(sections))},
+                "areas": {**_area_json(area), **_plain(areas)},
+            },
         }
     return render(request, "dashboard/dashboard.html", context, status=200 if area else 400)
+
+
+def _cells(row: dict, columns: list[dict]) -> list[tuple[str, str]]:
+    """A row of the table by town as (text, link) cells, formatted here: a province has a thousand towns, and the
+    template language would spend half a second on the same formatting."""
+    cells = []
+    for column in columns:
+        value = row[column["key"]]
+        if value is None:
+            text = "—"
+        elif column["unit"] == "元":
+            text = wan(value)
+        elif column["unit"] == "%":
+            text = f"{value}%"
+        else:  # what intcomma makes of a count with the project's formats (guanghan/formats), without its cost
+            text = f"{value:,}" if isinstance(value, int) else intcomma(value)
+        cells.append((text, row["urls"][column["key"]]))
+    return cells
 
 
 def _query(area: figures.Area) -> str:
@@ -107,19 +148,24 @@ def json_endpoint(build):
 @json_endpoint
 def figures_json(user, area, form):
     """/api/dashboard/?year=&town=&village=: every figure of the dashboard with its link, and the charts' data."""
-    return {"sections": {s.key: s.as_json() for s in figures.sections(user, area)}}
+    return _sections_json(_sections(user, area))
+
+
+def _sections_json(sections: list[figures.Section]) -> dict:
+    return {"sections": {s.key: s.as_json() for s in sections}}
 
 
 @json_endpoint
 def areas_json(user, area, form):
     """/api/dashboard/areas/: the key figures per town (or per village of the chosen town)."""
-    return figures.areas(user, area)
+    return _areas(user, area)
 
 
 @json_endpoint
 def years_json(user, area, form):
     """/api/dashboard/years/: the programme year by year up to the chosen year."""
-    return figures.years(user, area, since=form.first_year)
+    key = (*_area_key(area), form.first_year)
+    return cached_figures("dashboard-years", user, key, lambda: figures.years(user, area, since=form.first_year))
 
 
 @require_GET
@@ -129,8 +175,8 @@ def summary(request):
     form, area = _area(request)
     if area is None:
         return render(request, "dashboard/summary.html", {"form": form, "area": None}, status=400)
-    sections = {s.key: s for s in figures.sections(request.user, area)}
-    table = figures.areas(request.user, area)
+    sections = {s.key: s for s in _sections(request.user, area)}
+    table = _areas(request.user, area)
     lines = summary_lines(sections)
     if request.GET.get("format") == "xlsx":
         return xlsx_response(_summary_workbook(area, lines, table), f"党内项目帮扶主要成效-{area.year}.xlsx")

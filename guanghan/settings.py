@@ -211,10 +211,17 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Every failed login is kept (username, address, time) for the security administrator and the auditor.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_CLIENT_IP_CALLABLE = "guanghan.lib.client_address.client_address"
 # How many reverse proxies in front of gunicorn append to X-Forwarded-For (0: use the connection's address).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# How long the registry statistics and the dashboard's figures are kept per user scope and parameters (seconds; 0:
+# not at all). See guanghan/lib/stats_cache.py.
+STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 120)
+if STATS_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured(f"STATS_CACHE_SECONDS={STATS_CACHE_SECONDS} must be 0 (no cache) or more seconds.")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

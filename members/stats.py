@@ -1,12 +1,25 @@
-"""Registry statistics at a chosen date, computed in the database (a fixed number of queries)."""
+"""Registry statistics at a chosen date, computed in the database (a fixed number of queries).
 
+At province scale (a million members, docs/benchmarks.md) every pass over the member table costs about half a second,
+so the figures are taken in as few passes as possible: one GROUPING SETS query gives the totals, the categories, the
+areas, the age bands and the counts by status, main cause and village at once; the many-to-many lists (skills,
+aspirations) are counted from their link tables; a status at a past date comes from the status changes, not from a
+subquery per member.
+"""
+
+from collections import Counter
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from members.models import AGE_BANDS, Member, age_band_bounds
+from guanghan.models import PovertyCause, Village
+from members.models import AGE_BANDS, Member, MemberAspiration, MemberSkill, StatusChange, age_band_bounds
+
+_COLUMNS = {"status": "m.s", "main_cause": "m.c"}  # what registry_counts may group by besides the village
 
 
 def _share(part: int, whole: int) -> float:
@@ -15,41 +28,156 @@ def _share(part: int, whole: int) -> float:
     return float((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def _counts(queryset, field: str, *, label_field: str | None = None) -> dict[str, int]:
-    rows = queryset.order_by().values(label_field or field).annotate(n=Count("pk", distinct=True))
-    return {row[label_field or field]: row["n"] for row in rows if row[label_field or field] is not None}
+def _ordered(counts: Counter) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def registry_stats(members, *, on: date, party_member_total: int) -> dict:
-    """The registry's figures at the end of `on`, for an already scoped and filtered member queryset."""
-    members = members.in_registry(on)
+def in_registry(on: date) -> Q:
+    """MemberQuerySet.in_registry(on) as a condition, for counting inside a pass that also counts other members: the
+    removed ones are one hashed list, not a subquery per member."""
+    removed = StatusChange.objects.filter(to_status=Member.Status.REMOVED, changed_on__lte=on).values("member")
+    return Q(registered_on__lte=on) & ~Q(pk__in=removed)
+
+
+def registry_counts(
+    members,
+    *,
+    on: date,
+    by: tuple[str, ...] = (),
+    party_split: bool = False,
+    registry: Q | None = None,
+    flags: dict[str, Q] | None = None,
+) -> dict:
+    """One pass over the (already scoped and filtered) members: the counts by `village` id, each with `total` and
+    its split by category, area and age band at `on` (`party`, `resident`, `rural`, `urban`, `band_0`…; with
+    `party_split`, for party members instead: `party_rural`, `party_band_0`…), their sums over all villages, and the
+    same counts by each of `by` (`status`, the current one; `main_cause`, by id). Every count and every grouping costs
+    time on each of the million rows, hence only the ones asked for.
+
+    `registry` limits those counts to the members meeting it (e.g. in_registry(on)) while `flags` {key: condition}
+    count, under their own keys, the members meeting each condition among all of them: figures about other members
+    (lifted out, brought along) come from the same pass.
+
+    Raw SQL around the queryset's own SQL, because the ORM has no GROUPING SETS; the members' filters, scope and
+    parameters stay the ORM's.
+    """
     bands = age_band_bounds(on)
-    figures = members.aggregate(
-        total=Count("pk"),
-        party=Count("pk", filter=Q(category=Member.Category.PARTY)),
-        resident=Count("pk", filter=Q(category=Member.Category.RESIDENT)),
-        rural=Count("pk", filter=Q(area=Member.Area.RURAL)),
-        urban=Count("pk", filter=Q(area=Member.Area.URBAN)),
-        **{f"band_{i}": Count("pk", filter=bands[band]) for i, band in enumerate(AGE_BANDS)},
+    band = Case(*(When(bands[b], then=Value(i)) for i, b in enumerate(AGE_BANDS)), output_field=IntegerField())
+    flags = flags or {}
+    conditions = {f"f{i}": condition for i, condition in enumerate(flags.values())}
+    if registry is not None:
+        conditions["r"] = registry
+    rows = members.order_by().values(
+        s=F("status"),
+        c=F("main_cause_id"),
+        v=F("village_id"),
+        k=F("category"),
+        a=F("area"),
+        b=band,
+        **{name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in conditions.items()},
     )
-    if on >= timezone.localdate():
-        by_status = _counts(members, "status")
+    try:
+        inner, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # a scope that can see nobody
+        inner, params = None, None
+    columns = {"total": "", "party": "m.k = 'party'", "resident": "m.k = 'resident'"}
+    if party_split:
+        columns["party_rural"] = "m.k = 'party' AND m.a = 'rural'"
+        columns |= {f"party_band_{i}": f"m.k = 'party' AND m.b = {i}" for i in range(len(AGE_BANDS))}
     else:
-        by_status = _counts(members.with_status_on(on), "status_on")
-    total = figures["total"]
+        columns |= {"rural": "m.a = 'rural'", "urban": "m.a = 'urban'"}
+        columns |= {f"band_{i}": f"m.b = {i}" for i in range(len(AGE_BANDS))}
+    if registry is not None:
+        columns = {key: " AND ".join(filter(None, ["m.r", condition])) for key, condition in columns.items()}
+    columns = {key: condition or "TRUE" for key, condition in columns.items()}
+    columns |= {key: f"m.f{i}" for i, key in enumerate(flags)}
+    counts = ", ".join(f"COUNT(*) FILTER (WHERE {condition})" for condition in columns.values())
+    grouped = {"village": "m.v", **{key: _COLUMNS[key] for key in by}}
+    exprs, width = ", ".join(grouped.values()), len(grouped)
+    sets = ", ".join(f"({expr})" for expr in grouped.values())
+    sql = f"SELECT GROUPING({exprs}), {exprs}, {counts} FROM ({inner}) m GROUP BY GROUPING SETS ({sets})"
+    # GROUPING() sets a bit, first column highest, for each column a row is not grouped by.
+    keys = {(2**width - 1) ^ (1 << (width - 1 - i)): (i, key) for i, key in enumerate(grouped)}
+    result = {key: {} for key in grouped}
+    fetched = []
+    if inner is not None:
+        with connections[members.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+    for grouping, *values in fetched:
+        i, key = keys[grouping]
+        result[key][values[i]] = dict(zip(columns, values[width:], strict=True))
+    totals = dict.fromkeys(columns, 0)
+    for row in result["village"].values():
+        for column, value in row.items():
+            totals[column] += value
+    return totals | result
+
+
+def status_counts_on(members, *, on: date, totals: dict[str, int]) -> dict[tuple[str, str], int]:
+    """(category, status at the end of `on`) → members, for members already in the registry at `on`.
+
+    `totals` gives the members by category. A member's status at a date is the target of its last status change
+    on or before it, `registered` without one (as MemberQuerySet.with_status_on says); only the members with a change
+    are looked up, so the count costs one pass over the status changes instead of one subquery per member.
+    """
+    latest = (
+        StatusChange.objects.filter(member__in=members.order_by().values("pk"), changed_on__lte=on)
+        .order_by("member_id", "-changed_on", "-pk")
+        .distinct("member_id")
+        .values("pk")
+    )
+    changed = StatusChange.objects.filter(pk__in=latest).order_by().values("member__category", "to_status")
+    counts = Counter()
+    for row in changed.annotate(n=Count("pk")):
+        counts[row["member__category"], row["to_status"]] += row["n"]
+    for category in Member.Category.values:
+        changed_away = sum(n for (c, s), n in counts.items() if c == category and s != Member.Status.REGISTERED)
+        counts[category, Member.Status.REGISTERED] = totals.get(category, 0) - changed_away
+    return dict(counts)
+
+
+def _link_counts(links, members, *, name: str, only) -> dict[str, int]:
+    """Members per skill (or aspiration) name; `only` restricts to the one the member list was filtered by, as a
+    filter on the relation restricts what is counted over it."""
+    links = links.filter(member__in=members.order_by().values("pk"))
+    if only is not None:
+        links = links.filter(**{name.partition("__")[0]: only})
+    rows = links.order_by().values(name).annotate(n=Count("member_id", distinct=True))
+    return _ordered(Counter({row[name]: row["n"] for row in rows}))
+
+
+def registry_stats(members, *, on: date, party_member_total: int, skill=None, aspiration=None) -> dict:
+    """The registry's figures at the end of `on`, for an already scoped and filtered member queryset (`skill` and
+    `aspiration`: the list filters by those relations, if any)."""
+    members = members.in_registry(on)
+    n = registry_counts(members, on=on, by=("status", "main_cause"))
+    total = n["total"]
+    if on >= timezone.localdate():
+        by_status = {status: row["total"] for status, row in n["status"].items()}
+    else:
+        by_category = {"party": n["party"], "resident": n["resident"]}
+        by_status = Counter()
+        for (_, status), count in status_counts_on(members, on=on, totals=by_category).items():
+            by_status[status] += count
+    causes = dict(PovertyCause.objects.values_list("pk", "name"))
+    towns = dict(Village.objects.filter(pk__in=list(n["village"])).values_list("pk", "town__name"))
+    by_town = Counter()
+    for village, row in n["village"].items():
+        by_town[towns[village]] += row["total"]
     return {
         "as_of": on.isoformat(),
         "total": total,
-        "by_category": {"party": figures["party"], "resident": figures["resident"]},
+        "by_category": {"party": n["party"], "resident": n["resident"]},
         "by_status": {status: by_status.get(status, 0) for status in Member.Status.values if status != "removed"},
-        "by_age_band": {band: figures[f"band_{i}"] for i, band in enumerate(AGE_BANDS)},
-        "rural": figures["rural"],
-        "urban": figures["urban"],
-        "rural_share": _share(figures["rural"], total),
+        "by_age_band": {band: n[f"band_{i}"] for i, band in enumerate(AGE_BANDS)},
+        "rural": n["rural"],
+        "urban": n["urban"],
+        "rural_share": _share(n["rural"], total),
         "party_member_total": party_member_total,
-        "party_share": _share(figures["party"], party_member_total),
-        "by_cause": _counts(members, "main_cause__name"),
-        "by_skill": _counts(members, "skills__name"),
-        "by_aspiration": _counts(members, "aspirations__name"),
-        "by_town": _counts(members, "village__town__name"),
+        "party_share": _share(n["party"], party_member_total),
+        "by_cause": _ordered(Counter({causes[c]: row["total"] for c, row in n["main_cause"].items() if c})),
+        "by_skill": _link_counts(MemberSkill.objects, members, name="skill__name", only=skill),
+        "by_aspiration": _link_counts(MemberAspiration.objects, members, name="industry__name", only=aspiration),
+        "by_town": _ordered(by_town),
     }

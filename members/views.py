@@ -15,6 +15,7 @@ from guanghan.lib.dates import parse_day
 from guanghan.lib.excel import workbook, xlsx_response
 from guanghan.lib.masking import mask_id_number, mask_phone
 from guanghan.lib.paging import CappedPaginator
+from guanghan.lib.stats_cache import cached_figures
 from guanghan.models import PartyBranch, User
 from members import services
 from members.forms import LiftingStepForm, MemberFilterForm, MemberForm, StatusChangeForm, SurveyForm, rebased
@@ -337,14 +338,21 @@ def notice_list(request):
 def _stats_for(request):
     form = _filter_form(request)
     on = _as_of(request)
-    members = form.filter(_members(request.user), on=on)
-    branches = access.scope(request.user, PartyBranch.objects.filter(is_active=True), department="department")
-    if form.is_valid() and form.cleaned_data.get("town"):
-        branches = branches.filter(village__town=form.cleaned_data["town"])
-    if form.is_valid() and form.cleaned_data.get("village"):
-        branches = branches.filter(village=form.cleaned_data["village"])
-    party_total = branches.aggregate(total=Sum("member_count", default=0))["total"]
-    return form, on, registry_stats(members, on=on, party_member_total=party_total)
+
+    def compute():
+        members = form.filter(_members(request.user), on=on)
+        branches = access.scope(request.user, PartyBranch.objects.filter(is_active=True), department="department")
+        if form.is_valid() and form.cleaned_data.get("town"):
+            branches = branches.filter(village__town=form.cleaned_data["town"])
+        if form.is_valid() and form.cleaned_data.get("village"):
+            branches = branches.filter(village=form.cleaned_data["village"])
+        party_total = branches.aggregate(total=Sum("member_count", default=0))["total"]
+        data = form.cleaned_data if form.is_valid() else {}
+        return registry_stats(
+            members, on=on, party_member_total=party_total, skill=data.get("skill"), aspiration=data.get("aspiration")
+        )
+
+    return form, on, cached_figures("registry", request.user, sorted(request.GET.lists()), compute)
 
 
 @require_GET

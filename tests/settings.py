@@ -16,3 +16,5 @@ WHITENOISE_AUTOREFRESH = True
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Two test runs on one server (a developer and a helper) each need their own test database.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_guanghan")}  # noqa: F405
+# Figures are computed afresh on every request (tests/dashboard/test_stats_cache.py turns the cache on to test it).
+STATS_CACHE_SECONDS = 0
