@@ -2,12 +2,13 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from guanghan import access, two_factor
 from guanghan.access import ALL_ROLES, Role, role_required
-from guanghan.forms import LoginForm, VillageFilterForm
+from guanghan.forms import ALL_VILLAGES, CHOOSE_TOWN_FIRST, LoginForm, VillageFilterForm, village_options
 from guanghan.models import Department, PartyBranch, Village
 from guanghan.navigation import nav_for, worklists_for
 
@@ -72,6 +73,36 @@ def village_list(request):
             villages = villages.filter(kind=data["kind"])
     page = Paginator(villages, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "guanghan/village_list.html", {"form": form, "page": page})
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def village_options_json(request):
+    """/api/villages/?town=ID: the villages the list filters offer for that town (guanghan.forms.PlaceFilterForm;
+    static/js/place_filter.js asks when the town changes). Without a town: the user's villages when few, else none
+    and `complete` false. A town outside the scope answers 404, like a page for an object outside it."""
+    raw = request.GET.get("town", "").strip()
+    town = None
+    if raw:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+            return _json({"error": "town 应为乡镇的编号（整数）。"}, status=400)
+        town = access.towns_visible_to(request.user).filter(pk=int(raw)).first()
+        if town is None:
+            return _json({"error": "没有找到该乡镇，或它不在您的工作范围内。"}, status=404)
+    town_id = town.pk if town else None
+    villages, complete = village_options(access.villages_visible_to(request.user), town_id=town_id)
+    return _json(
+        {
+            "town": town_id,
+            "complete": complete,
+            "empty_label": ALL_VILLAGES if complete else CHOOSE_TOWN_FIRST,
+            "villages": [{"id": pk, "name": name, "label": f"{town} {name}"} for pk, name, town in villages],
+        }
+    )
+
+
+def _json(data: dict, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 @require_GET

@@ -93,6 +93,7 @@ TABLE: dict[str, Entry] = {
     "members:notice-list": Entry(get=EVERYONE),
     "members:stats": Entry(get=EVERYONE),
     "registry-stats": Entry(get=EVERYONE),
+    "village-options": Entry(get=EVERYONE),
     "members:roster-upload": Entry(get=may("org town su"), post=may("org town su")),
     "members:roster-template": Entry(get=may("org town su")),
     # A batch is seen by whoever uploaded it, and by organisation staff; the world's batch is already imported, so
