@@ -186,6 +186,7 @@ class DisbursementForm(LineForm):
 
 
 class ReverseForm(forms.Form):
+    client_key = SubmissionKeyField()
     on = forms.DateField(label="冲销日期", widget=DATE)
     reason = forms.CharField(
         label="冲销原因", max_length=150, widget=forms.TextInput(attrs={"placeholder": "如 金额录入错误"})
@@ -194,6 +195,7 @@ class ReverseForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["on"].initial = timezone.localdate()
+        self.fields["client_key"].initial = uuid4
         self.fields["reason"].error_messages["required"] = "请填写冲销原因。"
 
 

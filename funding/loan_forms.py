@@ -301,6 +301,7 @@ class RepayForm(forms.Form):
 
 
 class ReverseForm(forms.Form):
+    client_key = SubmissionKeyField()
     reversed_on = forms.DateField(label="冲销日期", widget=DATE)
     reason = forms.CharField(label="冲销原因", max_length=180)
 
@@ -308,7 +309,11 @@ class ReverseForm(forms.Form):
         super().__init__(*args, prefix=f"reverse{repayment.pk}", **kwargs)
         self.repayment = repayment
         self.fields["reversed_on"].initial = timezone.localdate
+        self.fields["client_key"].initial = uuid4
         name_required_fields(self)
+
+    def submitted_key(self):
+        return submitted_key(self)
 
     def clean_reversed_on(self):
         day = self.cleaned_data["reversed_on"]

@@ -299,12 +299,26 @@ def loan_repay(request, pk):
 def repayment_reverse(request, pk):
     loan = _loan(request, perm="funding.add_repayment", repayments__pk=pk)
     repayment = loan.repayments.get(pk=pk)
+    form = ReverseForm(request.POST, repayment=repayment)
+    # Sent twice: the second finds the reversal the first saved (and would otherwise be told it is reversed already).
+    key = form.submitted_key()
+    if key and Repayment.objects.filter(reverses=repayment, client_key=key).exists():
+        messages.info(request, services.REPEAT_MESSAGE)
+        return redirect("funding:loan-detail", pk=loan.pk)
 
     def run(data):
-        services.repayment_reverse(repayment=repayment, on=data["reversed_on"], reason=data["reason"], by=request.user)
+        reversal = services.repayment_reverse(
+            repayment=repayment,
+            on=data["reversed_on"],
+            reason=data["reason"],
+            by=request.user,
+            client_key=data.get("client_key"),
+        )
+        if reversal.is_repeat:
+            return services.REPEAT_MESSAGE
         return f"已冲销 {repayment.paid_on:%Y-%m-%d} 的还款 {yuan(repayment.amount)}。"
 
-    return _act(request, loan, ReverseForm(request.POST, repayment=repayment), "reverse_form", run)
+    return _act(request, loan, form, "reverse_form", run)
 
 
 # 联保小组 ------------------------------------------------------------------------------------------------------------

@@ -217,8 +217,15 @@ def disbursement_create(
     return _first_wins(Disbursement, client_key, lambda: _guarded(run))
 
 
-def line_reverse(*, line: Contribution | Disbursement, on: date, reason: str, by) -> Contribution | Disbursement:
-    """冲销: a new line with the opposite amount, pointing at the original; the original stays as it was posted."""
+def line_reverse(
+    *, line: Contribution | Disbursement, on: date, reason: str, by, client_key: UUID | None = None
+) -> Contribution | Disbursement:
+    """冲销: a new line with the opposite amount, pointing at the original; the original stays as it was posted.
+
+    The same `client_key` again (the reversal form sent twice) answers the reversal it saved, with `is_repeat` set.
+    """
+    if saved := _saved(type(line), client_key):
+        return saved
     if not reason.strip():
         raise ValidationError("请填写冲销原因。")
     if line.is_reversal:
@@ -234,12 +241,15 @@ def line_reverse(*, line: Contribution | Disbursement, on: date, reason: str, by
 
     def run():
         Account.objects.select_for_update().get(pk=line.account_id)  # one reversal at a time per account
+        if saved := _saved(model, client_key):  # the same form, sent while the first was being saved
+            return saved
         if model.objects.filter(reverses=line).exists():
             raise ValidationError("这笔记录已经冲销过了。")
         reversal = model.objects.create(
             **fields,
             amount=-line.amount,
             reverses=line,
+            client_key=client_key,
             note=f"冲销：{reason.strip()}"[:200],
             by=by,
             **{model.DATE_FIELD: on},
@@ -426,9 +436,9 @@ def _repayment_record(*, loan, paid_on, principal, interest, by, voucher_no, not
 
 
 @transaction.atomic
-def repayment_reverse(*, repayment: Repayment, on: date, reason: str, by) -> Repayment:
+def repayment_reverse(*, repayment: Repayment, on: date, reason: str, by, client_key: UUID | None = None) -> Repayment:
     """A repayment entered by mistake: a negative repayment undoes it; a settled loan opens again if principal is
-    owed again."""
+    owed again. The same `client_key` again answers the reversal it saved (`is_repeat` set)."""
     if not reason.strip():
         raise ValidationError("请填写冲销原因。")
     if repayment.reverses_id:
@@ -436,9 +446,12 @@ def repayment_reverse(*, repayment: Repayment, on: date, reason: str, by) -> Rep
     if on < repayment.paid_on:
         raise ValidationError(f"冲销日期不能早于原还款日期 {repayment.paid_on:%Y-%m-%d}。")
     loan = Loan.objects.select_for_update().get(pk=repayment.loan_id)
+    if saved := _saved(Repayment, client_key):
+        return saved
     if Repayment.objects.filter(reverses=repayment).exists():
         raise ValidationError("这笔还款已经冲销过了。")
     reversal = Repayment.objects.create(
+        client_key=client_key,
         loan=loan,
         paid_on=on,
         principal=-repayment.principal,

@@ -340,7 +340,7 @@ def _reverse(request, lines, pk, detail_url):
         except ValidationError as error:
             messages.error(request, "；".join(error.messages))
         else:
-            messages.success(request, f"已冲销，冲销金额 {reversal.amount:,.2f} 元，原记录保留。")
+            _saved_message(request, reversal, f"已冲销，冲销金额 {reversal.amount:,.2f} 元，原记录保留。")
             return redirect(detail_url, pk=reversal.pk)
     else:
         messages.error(request, "；".join(f"{form.fields[f].label}：{e[0]}" for f, e in form.errors.items()))

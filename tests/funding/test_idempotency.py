@@ -321,3 +321,68 @@ def test_concurrent_repayments_with_one_key_make_one_row(loan_disbursed, bookkee
     assert Repayment.objects.count() == 1
     loan_disbursed.refresh_from_db()
     assert loan_disbursed.paid_principal == D("2500.00")
+
+
+def test_a_reversal_form_sent_twice_reverses_once_and_says_so(client, org_staff, special_fund, project):
+    client.force_login(org_staff)
+    url = reverse("funding:disbursement-create")
+    client.post(url, disbursement_data(special_fund, project, key_of(client.get(url))))
+    line = Disbursement.objects.get()
+    page = client.get(reverse("funding:disbursement-detail", args=[line.pk]))
+    key = key_of(page, "reverse_form")
+    assert f'name="client_key" value="{key}"' in page.content.decode()
+    data = {"client_key": key, "on": "2016-05-03", "reason": "金额录入错误"}
+    reverse_url = reverse("funding:disbursement-reverse", args=[line.pk])
+
+    first = client.post(reverse_url, data)
+    second = client.post(reverse_url, data, follow=True)
+
+    reversal = Disbursement.objects.get(reverses=line)
+    assert first.url == reverse("funding:disbursement-detail", args=[reversal.pk])
+    assert second.redirect_chain == [(first.url, 302)]
+    html = second.content.decode()
+    assert REPEAT in html and "已经冲销过了" not in html
+    assert Posting.objects.filter(disbursement=reversal).count() == 1
+    special_fund.refresh_from_db()
+    assert special_fund.balance == D("100000.00")
+
+
+def test_a_reversal_with_a_used_key_answers_the_line_it_saved(special_fund, bookkeeper, project):
+    line = services.contribution_create(
+        account=special_fund,
+        source="city_finance",
+        amount=D("800.00"),
+        received_on=date(2016, 5, 1),
+        voucher_no="CZ-9",
+        by=bookkeeper,
+    )
+    key = uuid.uuid4()
+    first = services.line_reverse(line=line, on=date(2016, 5, 2), reason="重复录入", by=bookkeeper, client_key=key)
+    again = services.line_reverse(line=line, on=date(2016, 5, 2), reason="重复录入", by=bookkeeper, client_key=key)
+    assert not getattr(first, "is_repeat", False) and again.is_repeat
+    assert again.pk == first.pk and Contribution.objects.filter(reverses=line).count() == 1
+
+
+def test_a_repayment_reversal_sent_twice_reverses_once(client, org_staff, loan_disbursed):
+    repayment = services.repayment_record(
+        loan=loan_disbursed, paid_on=date(2016, 5, 30), principal=D("100"), interest=D("0"), by=org_staff
+    )
+    client.force_login(org_staff)
+    page = client.get(reverse("funding:loan-detail", args=[loan_disbursed.pk]))
+    form = page.context["reverse_forms"][repayment.pk]
+    prefix = f"reverse{repayment.pk}"
+    data = {
+        f"{prefix}-client_key": str(form["client_key"].value()),
+        f"{prefix}-reversed_on": "2016-06-01",
+        f"{prefix}-reason": "银行回单重复",
+    }
+    url = reverse("funding:repayment-reverse", args=[repayment.pk])
+
+    assert client.post(url, data).status_code == 302
+    second = client.post(url, data, follow=True)
+
+    html = second.content.decode()
+    assert REPEAT in html and "已经冲销过了" not in html
+    assert Repayment.objects.filter(reverses=repayment).count() == 1
+    loan_disbursed.refresh_from_db()
+    assert loan_disbursed.paid_principal == D("0.00")
