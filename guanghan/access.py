@@ -30,9 +30,19 @@ class Role(models.TextChoices):
     LEADER = "leader", "领导小组"
 
 
+class AdminRole(models.TextChoices):
+    """The three administrators of 等保 三权分立: none of them reads the registry, and no one holds two of them."""
+
+    SYS_ADMIN = "sys_admin", "系统管理员"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
+    AUDITOR = "auditor", "审计管理员"
+
+
 CITY_WIDE = frozenset({Role.ORG_STAFF, Role.LEADER})
 READ_ONLY = frozenset({Role.LEADER})
 ALL_ROLES = tuple(Role)
+ADMIN_ROLES = tuple(AdminRole)
+ROLE_LABELS = {**dict(Role.choices), **dict(AdminRole.choices)}
 
 VillageScope = Callable[[object], QuerySet]
 _village_scopes: dict[str, list[VillageScope]] = {Role.LIAISON: [], Role.DEPT_STAFF: []}
@@ -59,15 +69,24 @@ def register_people_scope(func: VillageScope) -> None:
 
 
 def roles_of(user) -> frozenset[str]:
-    """The user's role names, read once per request object (the groups query is cached on the user)."""
+    """The user's role names (business and administrator roles), read once per request object (the groups query is
+    cached on the user)."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
     cached = getattr(user, "_guanghan_roles", None)
     if cached is None:
         names = set(user.groups.values_list("name", flat=True))
-        cached = frozenset(role for role in Role if role.value in names)
+        cached = frozenset(role for role in (*Role, *AdminRole) if role.value in names)
         user._guanghan_roles = cached
     return cached
+
+
+def role_labels(user) -> list[str]:
+    """The user's roles in Chinese, for the page header; the superuser is the installation's 超级管理员."""
+    labels = [ROLE_LABELS[r] for r in sorted(roles_of(user))]
+    if getattr(user, "is_superuser", False):
+        labels.insert(0, "超级管理员")
+    return labels
 
 
 def has_role(user, *roles: str) -> bool:
@@ -202,8 +221,14 @@ def get_for_user(user, queryset: QuerySet, *, write: bool = False, village="vill
 def describe_scope(user) -> str:
     """One line in Chinese saying what the user can see, shown on the home page."""
     if user.is_superuser:
-        return "系统管理员：全市数据"
+        return "超级管理员：全部数据和全部管理功能（仅用于安装和应急）"
     roles = roles_of(user)
+    if admin_roles := roles & set(AdminRole):
+        return {
+            AdminRole.SYS_ADMIN: "管理用户账号和角色，不查看业务数据",
+            AdminRole.SECURITY_ADMIN: "管理登录安全（锁定、两步验证、密码），不查看业务数据",
+            AdminRole.AUDITOR: "查阅审计记录，不修改任何数据",
+        }[min(admin_roles)]
     if roles & CITY_WIDE:
         return "全市数据" + ("（只读）" if is_read_only(user) else "")
     parts = []
@@ -214,3 +239,26 @@ def describe_scope(user) -> str:
     if Role.LIAISON in roles:
         parts.append("派驻的村")
     return "；".join(parts) or "尚未分配角色"
+
+
+def may_manage_account(actor, target) -> bool:
+    """May `actor` change `target`'s account (name, roles, scope, active, a temporary password)?
+
+    The system administrator manages the accounts of business users; an administrator's or a superuser's account,
+    and one's own roles, are the superuser's (三权分立: no administrator raises their own or a peer's rights).
+    """
+    if getattr(actor, "is_superuser", False):
+        return True
+    if AdminRole.SYS_ADMIN not in roles_of(actor):
+        return False
+    return not target.is_superuser and target.pk != actor.pk and not roles_of(target) & set(AdminRole)
+
+
+def may_secure_account(actor, target) -> bool:
+    """May `actor` reset `target`'s authenticator or require a new password? The security administrator may, for
+    everyone but themselves and the superuser."""
+    if getattr(actor, "is_superuser", False):
+        return True
+    if AdminRole.SECURITY_ADMIN not in roles_of(actor):
+        return False
+    return not target.is_superuser and target.pk != actor.pk

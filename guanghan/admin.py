@@ -5,7 +5,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from import_export.admin import ImportExportModelAdmin
 
-from guanghan.access import Role
+from guanghan.access import ROLE_LABELS
+from guanghan.account_rules import account_errors
 from guanghan.models import (
     Association,
     Cadre,
@@ -95,15 +96,19 @@ class CadreAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 
 class ScopeCheck:
-    """A town_staff user needs a town, a dept_staff user a department: otherwise they would silently see nothing."""
+    """Roles and scope checked as in 用户管理 (guanghan.account_rules)."""
 
     def clean(self):
         cleaned = super().clean()
-        roles = {group.name for group in cleaned.get("groups") or []}
-        if Role.TOWN_STAFF in roles and not cleaned.get("town"):
-            self.add_error("town", "乡镇工作人员必须选择所属乡镇。")
-        if Role.DEPT_STAFF in roles and not cleaned.get("department"):
-            self.add_error("department", "部门工作人员必须选择所属部门。")
+        errors = account_errors(
+            roles={group.name for group in cleaned.get("groups") or []},
+            town=cleaned.get("town"),
+            department=cleaned.get("department"),
+            cadre=cleaned.get("cadre"),
+        )
+        for name, message in errors.items():
+            field = "groups" if name == "roles" else name
+            self.add_error(field if field in self.fields else None, message)
         return cleaned
 
 
@@ -167,8 +172,7 @@ class GuanghanUserAdmin(NoDeleteMixin, UserAdmin):
 
     @admin.display(description="角色")
     def role_names(self, obj):
-        labels = dict(Role.choices)
-        return "、".join(labels.get(group.name, group.name) for group in obj.groups.all()) or "—"
+        return "、".join(ROLE_LABELS.get(group.name, group.name) for group in obj.groups.all()) or "—"
 
 
 class LogAdmin(NoDeleteMixin, admin.ModelAdmin):

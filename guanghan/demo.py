@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from guanghan.access import Role
+from guanghan.access import AdminRole, Role
 from guanghan.lib import chinese_names
 from guanghan.models import Association, Cadre, Department, Industry, PartyBranch, Town, User, Village
 
@@ -24,7 +24,7 @@ DEMO_PASSWORD = "guanghan-demo"
 # The demo's published two-factor secret for `admin` and `staff` (the roles that must use two-factor): add it to an
 # authenticator app as a time-based key, or `oathtool --totp -b GUANGHANDEMOSTAFFADMINTOTPKEY234`. Demo only.
 DEMO_TOTP_SECRET = "GUANGHANDEMOSTAFFADMINTOTPKEY234"
-DEMO_TOTP_USERS = ("admin", "staff")
+DEMO_TOTP_USERS = ("admin", "staff", "sysadmin", "secadmin", "auditor")
 # The seed: 821 members in difficulty are 3.11% of all party members, so the branches hold about 26,400.
 PARTY_MEMBER_TOTAL = 26_398
 LIAISON_OFFICERS = 95
@@ -148,9 +148,13 @@ def _user(username: str, password_hash: str, **fields) -> User:
 def seed_users(rng: random.Random, cadres: list[Cadre]) -> int:
     # One hash for all demo accounts keeps a seed run fast; real accounts get their own salt.
     password_hash = make_password(DEMO_PASSWORD)
-    _user("admin", password_hash, display_name="系统管理员", is_superuser=True, is_staff=True)
+    _user("admin", password_hash, display_name="超级管理员", is_superuser=True, is_staff=True)
     _user("staff", password_hash, display_name="组织部 王敏", role=Role.ORG_STAFF)
     _user("leader", password_hash, display_name="领导小组 李建华", role=Role.LEADER)
+    # 三权分立: three administrators, none of whom reads the registry.
+    _user("sysadmin", password_hash, display_name="系统管理员 赵磊", role=AdminRole.SYS_ADMIN)
+    _user("secadmin", password_hash, display_name="安全管理员 孙丽", role=AdminRole.SECURITY_ADMIN)
+    _user("auditor", password_hash, display_name="审计管理员 周平", role=AdminRole.AUDITOR)
     towns = list(Town.objects.order_by("code"))
     for i, town in enumerate(towns, start=1):
         _user(f"town{i:02d}", password_hash, display_name=f"{town.name}工作人员", town=town, role=Role.TOWN_STAFF)
@@ -174,8 +178,12 @@ def seed_users(rng: random.Random, cadres: list[Cadre]) -> int:
             cadre=cadre,
             role=Role.LIAISON,
         )
-    _keep_demo_logins_working(User.objects.filter(username__regex=r"^(admin|staff|leader|(town|dept|officer)\d{2})$"))
-    return 3 + len(towns) + len(departments) + LIAISON_OFFICERS
+    _keep_demo_logins_working(
+        User.objects.filter(
+            username__regex=r"^(admin|staff|leader|sysadmin|secadmin|auditor|(town|dept|officer)\d{2})$"
+        )
+    )
+    return 6 + len(towns) + len(departments) + LIAISON_OFFICERS
 
 
 def _keep_demo_logins_working(demo_users) -> None:
@@ -200,4 +208,4 @@ def seed(log) -> None:
     log(f"机关干部 {len(cadres)} 名")
     users = seed_users(random.Random(1), cadres)
     log(f"演示账号 {users} 个，密码均为 {DEMO_PASSWORD}")
-    log(f"admin 和 staff 须两步验证：身份验证器密钥（基于时间）{DEMO_TOTP_SECRET}")
+    log(f"{'、'.join(DEMO_TOTP_USERS)} 须两步验证：身份验证器密钥（基于时间）{DEMO_TOTP_SECRET}")

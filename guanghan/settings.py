@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "supervision.apps.SupervisionConfig",
     "evaluation.apps.EvaluationConfig",
     "dashboard.apps.DashboardConfig",
+    "administration.apps.AdministrationConfig",
 ]
 
 MIDDLEWARE = [
@@ -188,9 +189,22 @@ if PASSWORD_MAX_AGE_DAYS < 1:
     raise ImproperlyConfigured(f"PASSWORD_MAX_AGE_DAYS={PASSWORD_MAX_AGE_DAYS} must be at least 1.")
 
 # Two-factor (TOTP, django-otp): these roles must enrol an authenticator; everyone else may. "superuser" is the
-# system administrator. A user with a device is always asked for a code after the password.
-OTP_ROLES = {"superuser", "org_staff", "town_staff", "liaison", "dept_staff", "leader"}
-OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES", ["superuser", "org_staff"])
+# installation's superuser; sys_admin, security_admin and auditor the three administrators of 三权分立. A user with a
+# device is always asked for a code after the password.
+OTP_ROLES = {
+    "superuser",
+    "sys_admin",
+    "security_admin",
+    "auditor",
+    "org_staff",
+    "town_staff",
+    "liaison",
+    "dept_staff",
+    "leader",
+}
+OTP_REQUIRED_ROLES = env_list(
+    "OTP_REQUIRED_ROLES", ["superuser", "sys_admin", "security_admin", "auditor", "org_staff"]
+)
 if unknown_roles := set(OTP_REQUIRED_ROLES) - OTP_ROLES:
     raise ImproperlyConfigured(
         f"OTP_REQUIRED_ROLES names unknown roles {sorted(unknown_roles)}: use {', '.join(sorted(OTP_ROLES))}."
@@ -251,6 +265,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 PGHISTORY_ADMIN_MODEL = "pghistory.MiddlewareEvents"
 # The history is evidence: every event table gets a trigger refusing UPDATE and DELETE (等保 audit trail).
 PGHISTORY_APPEND_ONLY = True
+# Every history table indexes its time (the auditor's trail, administration/trail.py).
+PGHISTORY_BASE_MODEL = "guanghan.models.Event"  # named Event: pghistory names each table <Model>Event after it
 
 # Security headers and cookies. Behind an HTTPS-terminating proxy set SECURE_PROXY_SSL_HEADER=1.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -28,6 +28,7 @@ urlpatterns = [
     path("supervision/", include("supervision.urls")),
     path("evaluation/", include("evaluation.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("administration/", include("administration.urls")),
     path("api/villages/", views.village_options_json, name="village-options"),
     path("api/registry/stats/", members_views.stats_json, name="registry-stats"),
     path("api/dashboard/", dashboard_views.figures_json, name="dashboard-figures"),

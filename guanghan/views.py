@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from guanghan import access, two_factor
-from guanghan.access import ALL_ROLES, Role, role_required
+from guanghan.access import ADMIN_ROLES, ALL_ROLES, Role, role_required
 from guanghan.forms import ALL_VILLAGES, CHOOSE_TOWN_FIRST, LoginForm, VillageFilterForm, village_options
 from guanghan.models import Department, PartyBranch, Village
 from guanghan.navigation import nav_for, worklists_for
@@ -46,13 +46,13 @@ def home(request):
     branches = access.scope(user, PartyBranch.objects.filter(is_active=True), department="department")
     figures.update(branches.aggregate(branches=Count("pk"), party_members=Sum("member_count", default=0)))
     context = {
-        "roles": [Role(r).label for r in sorted(access.roles_of(user))]
-        or (["系统管理员"] if user.is_superuser else []),
+        "roles": access.role_labels(user),
         "scope": access.describe_scope(user),
         "figures": figures,
         "shortcuts": [item for item in nav_for(user) if item["url_name"] != "home"],
         "worklists": worklists_for(user),
         "has_role": access.has_role(user, *ALL_ROLES),
+        "is_administrator": access.has_role(user, *ADMIN_ROLES),
     }
     return render(request, "guanghan/home.html", context)
 

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.test import Client
 
 from guanghan import two_factor
-from guanghan.access import Role
+from guanghan.access import AdminRole, Role
 from tests.factories import DepartmentFactory, TownFactory, UserFactory, VillageFactory
 
 _force_login = Client.force_login
@@ -119,6 +119,21 @@ def leader(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="admin", display_name="系统管理员", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def sys_admin(db):
+    return UserFactory(username="sysadmin", display_name="系统管理员 赵磊", role=AdminRole.SYS_ADMIN)
+
+
+@pytest.fixture
+def security_admin(db):
+    return UserFactory(username="secadmin", display_name="安全管理员 孙丽", role=AdminRole.SECURITY_ADMIN)
+
+
+@pytest.fixture
+def auditor(db):
+    return UserFactory(username="auditor", display_name="审计管理员 周平", role=AdminRole.AUDITOR)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ ROLE_MIGRATIONS = [
     "funding.migrations.0002_role_permissions",
     "supervision.migrations.0002_role_permissions",
     "evaluation.migrations.0002_role_permissions",
+    "administration.migrations.0002_administrator_roles",
 ]
 
 

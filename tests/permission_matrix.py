@@ -7,12 +7,25 @@ The answers come from reading each view's decorators and scope calls against DOM
 recording what the code answers today.
 
 Short role names: org (org_staff), town (town_staff), liaison, dept (dept_staff), leader, su (superuser),
-none (a signed-in user without a role), anon (not signed in).
+sys, sec, audit (the three administrators of 三权分立: system, security, audit), none (a signed-in user without a
+role), anon (not signed in). The administrators hold no business role, so every registry URL answers them 403.
 """
 
 from dataclasses import dataclass, field
 
-ROLES = ("anonymous", "no_role", "org_staff", "town_staff", "liaison", "dept_staff", "leader", "superuser")
+ROLES = (
+    "anonymous",
+    "no_role",
+    "org_staff",
+    "town_staff",
+    "liaison",
+    "dept_staff",
+    "leader",
+    "sys_admin",
+    "security_admin",
+    "auditor",
+    "superuser",
+)
 SCOPED = ("town_staff", "liaison", "dept_staff")
 SHORT = {
     "anon": "anonymous",
@@ -22,9 +35,13 @@ SHORT = {
     "liaison": "liaison",
     "dept": "dept_staff",
     "leader": "leader",
+    "sys": "sys_admin",
+    "sec": "security_admin",
+    "audit": "auditor",
     "su": "superuser",
 }
-ALL = "org town liaison dept leader su"
+ALL = "org town liaison dept leader su"  # every business role (and the superuser, who passes every role check)
+SIGNED_IN = f"{ALL} none sys sec audit"  # whoever is signed in, with a role or not
 LOGIN = 302  # anonymous: sent to the login page
 METHODS = ("GET", "POST")
 WRONG_METHOD_ROLES = ("anonymous", "no_role", "superuser")
@@ -68,14 +85,14 @@ OPEN_YEAR, CLOSED_YEAR = 2016, 2015
 
 TABLE: dict[str, Entry] = {
     # guanghan: the home page, login, the directory ------------------------------------------------------------------
-    "home": Entry(get=may(f"{ALL} none")),
-    "login": Entry(get=may(f"{ALL} none", 302, anon=200), post=may(f"{ALL} none", 302, anon=200), public=True),
-    "logout": Entry(post=may(f"{ALL} none", 302)),
-    "password-change": Entry(get=may(f"{ALL} none"), post=may(f"{ALL} none")),
+    "home": Entry(get=may(SIGNED_IN)),
+    "login": Entry(get=may(SIGNED_IN, 302, anon=200), post=may(SIGNED_IN, 302, anon=200), public=True),
+    "logout": Entry(post=may(SIGNED_IN, 302)),
+    "password-change": Entry(get=may(SIGNED_IN), post=may(SIGNED_IN)),
     # Without an authenticator the code page sends the user to enrolment; enrolment is open to everyone signed in.
-    "two-factor-verify": Entry(get=may(f"{ALL} none", 302), post=may(f"{ALL} none", 302)),
+    "two-factor-verify": Entry(get=may(SIGNED_IN, 302), post=may(SIGNED_IN, 302)),
     # A POST before the secret was shown (GET) is sent back to it.
-    "two-factor-setup": Entry(get=may(f"{ALL} none"), post=may(f"{ALL} none", 302)),
+    "two-factor-setup": Entry(get=may(SIGNED_IN), post=may(SIGNED_IN, 302)),
     "guanghan:village-list": Entry(get=EVERYONE),
     "guanghan:village-detail": Entry(get=EVERYONE, args=("village",)),
     "guanghan:department-list": Entry(get=may("org dept leader su")),
@@ -222,6 +239,23 @@ TABLE: dict[str, Entry] = {
     "dashboard-figures": Entry(get=EVERYONE),
     "dashboard-areas": Entry(get=EVERYONE),
     "dashboard-years": Entry(get=EVERYONE),
+    # administration: 三权分立. "user_account" is a business account (the town staff inside, the other town's staff
+    # outside: the administrators have no scope, so both answer alike). An empty POST of a form answers 200 with its
+    # errors; a security action without its reason is sent back (302) with a message, writing nothing.
+    "administration:user-list": Entry(get=may("sys sec su")),
+    "administration:user-create": Entry(get=may("sys su"), post=may("sys su")),
+    "administration:user-detail": Entry(get=may("sys sec su"), args=("user_account",)),
+    "administration:user-edit": Entry(get=may("sys su"), post=may("sys su"), args=("user_account",)),
+    "administration:user-password": Entry(get=may("sys su"), post=may("sys su"), args=("user_account",)),
+    "administration:user-two-factor-reset": Entry(post=may("sec su", 302), args=("user_account",)),
+    "administration:user-require-password-change": Entry(post=may("sec su", 302), args=("user_account",)),
+    "administration:security": Entry(get=may("sec su")),
+    "administration:unlock": Entry(post=may("sec su", 302), args=("lock",)),
+    "administration:trail": Entry(get=may("audit su")),
+    "administration:reads": Entry(get=may("audit su")),
+    "administration:exports": Entry(get=may("audit su")),
+    "administration:logins": Entry(get=may("audit su")),
+    "administration:actions": Entry(get=may("audit su")),
 }
 
 

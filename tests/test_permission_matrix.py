@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.admin.sites import site as admin_site
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -27,7 +28,7 @@ from evaluation.models import Agreement, AssessmentYear, Block
 from evaluation.views import DEFAULT_BLOCKS
 from funding import services as funding
 from funding.models import FundTarget, GuaranteeGroup, GuaranteeMembership, Loan
-from guanghan.access import Role
+from guanghan.access import AdminRole, Role
 from members.models import ImportBatch, Member
 from projects import services as projects
 from projects.models import Consultation, Training, VillagePairing
@@ -235,6 +236,17 @@ def _side(*, town, village, department, officer_cadre, by, uploader, label) -> d
         "assignment": assignment,
         "questionnaire": questionnaire,
         "agreement": agreement,
+        "user_account": uploader,
+        "lock": AccessAttempt.objects.create(
+            username=f"{label}-locked",
+            ip_address="198.51.100.7",
+            failures_since_start=settings.AXES_FAILURE_LIMIT,
+            user_agent="",
+            http_accept="",
+            path_info="/login/",
+            get_data="",
+            post_data="",
+        ),
     }
 
 
@@ -268,7 +280,10 @@ def build_world() -> tuple[dict, dict]:
         "liaison": UserFactory(display_name="联络员 张强", cadre=liaison_cadre, role=Role.LIAISON),
         "dept_staff": UserFactory(display_name="农业局工作人员", department=department, role=Role.DEPT_STAFF),
         "leader": UserFactory(display_name="领导小组 李建华", role=Role.LEADER),
-        "superuser": UserFactory(display_name="系统管理员", is_superuser=True, is_staff=True),
+        "sys_admin": UserFactory(display_name="系统管理员 赵磊", role=AdminRole.SYS_ADMIN),
+        "security_admin": UserFactory(display_name="安全管理员 孙丽", role=AdminRole.SECURITY_ADMIN),
+        "auditor": UserFactory(display_name="审计管理员 周平", role=AdminRole.AUDITOR),
+        "superuser": UserFactory(display_name="超级管理员", is_superuser=True, is_staff=True),
         "no_role": UserFactory(display_name="新同事"),
     }
     other_town_staff = UserFactory(display_name="南兴镇工作人员", town=other_town, role=Role.TOWN_STAFF)

@@ -52,3 +52,11 @@ def wan(value, places=2):
     if value in (None, ""):
         return ""
     return f"{to_wan(value, int(places)):,}"
+
+
+@register.filter
+def role_label(name):
+    """A role's (group's) name in Chinese: "org_staff" → 组织部工作人员."""
+    from guanghan.access import ROLE_LABELS
+
+    return ROLE_LABELS.get(name, name)

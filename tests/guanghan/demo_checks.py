@@ -73,7 +73,7 @@ def test_scoped_demo_users_have_their_scope(seeded):
 
 
 def test_demo_admin_and_staff_have_the_published_authenticator(seeded):
-    """The two demo accounts that must use two-factor can log in with `make demo-code` (the published secret)."""
+    """The demo accounts that must use two-factor can log in with `make demo-code` (the published secret)."""
     from base64 import b32decode
 
     from django_otp.plugins.otp_totp.models import TOTPDevice

@@ -12,7 +12,7 @@ from django.db import IntegrityError, InternalError, connection, transaction
 from tests.factories import MemberFactory
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["guanghan", "members", "projects", "funding", "supervision", "evaluation", "dashboard"]
+APPS = ["guanghan", "members", "projects", "funding", "supervision", "evaluation", "dashboard", "administration"]
 
 
 def event_models():
@@ -55,3 +55,26 @@ def test_no_application_code_switches_tracking_or_triggers_off():
             if forbidden.search(path.read_text(encoding="utf-8")):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_the_who_of_the_history_cannot_be_deleted_or_replaced(client, org_staff, town_staff, village):
+    from django.urls import reverse
+
+    from tests.members.test_masked_edit import post
+
+    client.force_login(org_staff)
+    member = MemberFactory(village=village, phone="13812345678")
+    assert post(client, member, name="改名").status_code == 302
+    context = apps.get_model("members", "MemberEvent").objects.filter(pgh_obj=member).latest("pgh_id").pgh_context
+    assert context.metadata["user"] == org_staff.pk
+    Context = pghistory.models.Context
+    for change in (
+        lambda: Context.objects.filter(pk=context.pk).delete(),
+        lambda: Context.objects.filter(pk=context.pk).update(metadata={**context.metadata, "user": town_staff.pk}),
+        lambda: Context.objects.filter(pk=context.pk).update(metadata={"url": "/"}),
+    ):
+        with pytest.raises(InternalError), transaction.atomic():
+            change()
+    # What pghistory does within a request still works: it adds keys to the context it is writing.
+    Context.objects.filter(pk=context.pk).update(metadata={**context.metadata, "import_batch": 7})
+    assert client.get(reverse("members:member-detail", args=[member.pk])).status_code == 200

@@ -125,7 +125,7 @@ def test_bad_login_settings_stop_start_up_naming_the_variable(variable, value, m
 
 def test_login_security_defaults():
     assert settings.PASSWORD_MAX_AGE_DAYS == 90
-    assert settings.OTP_REQUIRED_ROLES == ["superuser", "org_staff"]
+    assert settings.OTP_REQUIRED_ROLES == ["superuser", "sys_admin", "security_admin", "auditor", "org_staff"]
     assert settings.AUTH_PASSWORD_VALIDATORS == [
         {"NAME": "guanghan.passwords.ComplexityValidator", "OPTIONS": {"min_length": 10}}
     ]

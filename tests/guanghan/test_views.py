@@ -100,7 +100,10 @@ WORK = ["项目", "结对", "培训", "顾问组", "资金", "督查"]
         ("liaison", [*EVERYONE, *WORK, "村（社区）"]),
         ("dept_staff", [*EVERYONE, *WORK, "考核", "村（社区）", "部门"]),
         ("leader", [*EVERYONE, "公示", *WORK, "考核", "村（社区）", "部门"]),
-        ("superuser", [*EVERYONE, "公示", *WORK, "考核", "村（社区）", "部门"]),
+        ("superuser", [*EVERYONE, "公示", *WORK, "考核", "村（社区）", "部门", "用户", "安全", "审计"]),
+        ("sys_admin", ["用户"]),
+        ("security_admin", ["用户", "安全"]),
+        ("auditor", ["审计"]),
     ],
 )
 def test_navigation_shows_each_role_only_what_it_may_open(request, client, role, expected):
