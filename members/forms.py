@@ -394,6 +394,9 @@ class MemberFilterForm(PlaceFilterForm):
     no_survey_in = forms.IntegerField(label="未摸底调查年度", required=False, min_value=2000, max_value=2100)
 
     LINKED = ("as_of", "lifted_from", "lifted_to", "brought_to", "no_survey_in")
+    # A full ID or mobile number typed into the search box is posted (static/js/private_search.js) and kept in the
+    # session; the list's URL carries only `q_ref`, and the view puts the text here (never in the form's data).
+    referenced_search = ""
 
     def linked_filters(self) -> list[str]:
         """The dashboard/work-list filters in force, in words (the page shows them and keeps them in the form)."""
@@ -414,8 +417,8 @@ class MemberFilterForm(PlaceFilterForm):
     def filter(self, members, *, on: date):
         """Apply the valid filters to a member queryset (invalid ones are ignored and shown as errors)."""
         data = self.cleaned_data if self.is_valid() else {}
-        if data.get("q"):
-            members = members.search(data["q"])
+        if text := data.get("q") or self.referenced_search:
+            members = members.search(text)
         status_field = "status"
         if data.get("as_of"):
             on = data["as_of"]

@@ -7,6 +7,7 @@ app_name = "members"
 urlpatterns = [
     path("", views.member_list, name="member-list"),
     path("export/", views.member_export, name="member-export"),
+    path("search/", views.member_search, name="member-search"),
     path("new/", views.member_create, name="member-create"),
     path("<int:pk>/", views.member_detail, name="member-detail"),
     path("<int:pk>/edit/", views.member_edit, name="member-edit"),

@@ -1,12 +1,14 @@
+import secrets
 from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Sum
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guanghan import access
 from guanghan.access import ALL_ROLES, Role, role_required
@@ -36,8 +38,44 @@ def _require_perm(user, perm: str):
         raise PermissionDenied("您的角色不能修改困难党员（群众）信息。")
 
 
+PRIVATE_SEARCHES = "member_searches"  # session key: {q_ref: the full ID or mobile number searched}
+PRIVATE_SEARCH_KEEP = 20
+
+
 def _filter_form(request):
-    return MemberFilterForm(request.GET or None, user=request.user)
+    form = MemberFilterForm(request.GET or None, user=request.user)
+    if (ref := request.GET.get("q_ref")) and not request.GET.get("q"):
+        text = request.session.get(PRIVATE_SEARCHES, {}).get(ref)
+        if text:
+            form.referenced_search = text
+            form.fields["q"].widget.attrs["placeholder"] = f"已按 {_masked_search(text)} 查询（输入新内容可更换）"
+        else:
+            messages.warning(request, "该搜索已过期（搜索内容只保留在本次登录中），请重新输入身份证号或电话。")
+    return form
+
+
+def _masked_search(text: str) -> str:
+    return mask_phone(text) if len(text) == 11 else mask_id_number(text)
+
+
+@require_POST
+@role_required(*ALL_ROLES)
+def member_search(request):
+    """The search box when it holds a full ID or mobile number: the number is kept in the session and the list opens
+    with `?q_ref=…`, so it never stands in a URL (browser history, proxy and server logs, the Referer of the next
+    page). The page's script posts here; without it the form still works by GET."""
+    params = QueryDict(mutable=True)
+    for name, values in request.POST.lists():
+        if name not in ("csrfmiddlewaretoken", "q", "q_ref", "page") and any(values):
+            params.setlist(name, [v for v in values if v])
+    text = request.POST.get("q", "").strip()
+    if text:
+        searches = request.session.get(PRIVATE_SEARCHES, {})
+        ref = secrets.token_urlsafe(9)
+        searches[ref] = text[:30]
+        request.session[PRIVATE_SEARCHES] = dict(list(searches.items())[-PRIVATE_SEARCH_KEEP:])
+        params["q_ref"] = ref
+    return redirect(reverse("members:member-list") + (f"?{params.urlencode()}" if params else ""))
 
 
 def _as_of(request) -> date:

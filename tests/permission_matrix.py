@@ -100,6 +100,8 @@ TABLE: dict[str, Entry] = {
     # members: the registry and the roster import --------------------------------------------------------------------
     "members:member-list": Entry(get=EVERYONE),
     "members:member-export": Entry(get=EVERYONE),
+    # The search box's full ID or phone number, kept in the session: an empty POST only opens the list.
+    "members:member-search": Entry(post=may(ALL, 302)),
     "members:member-create": Entry(get=may("org town su"), post=may("org town su")),
     # The POST asks to show the full ID number and phone: staff who edit the registry only, with a reason.
     "members:member-detail": Entry(get=EVERYONE, post=may("org town su"), args=("member",), outside=SCOPE_BEFORE_ROLE),

@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 import pytest
@@ -60,11 +61,21 @@ def test_staff_registers_a_member_after_fixing_the_id_then_records_a_survey(page
 def test_the_member_list_works_on_a_phone(phone, live_server, registry_users):
     from tests.factories import MemberFactory
 
-    MemberFactory(village=registry_users["village"], name="张德福")
+    member = MemberFactory(village=registry_users["village"], name="张德福")
+    MemberFactory(village=registry_users["village"], name="李四")
     log_in(phone, live_server.url, "staff")
     phone.goto(f"{live_server.url}/members/")
     expect(phone.get_by_test_id("member-table")).to_contain_text("张德福")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+
+    # A full ID number searched is posted and kept in the session: the address carries only a reference.
+    phone.get_by_label("姓名、身份证号或电话").fill(member.id_number)
+    phone.get_by_role("button", name="查询").click()
+    phone.wait_for_url(re.compile(r"/members/\?.*q_ref="))
+    assert member.id_number not in phone.url
+    expect(phone.get_by_test_id("member-table")).not_to_contain_text("李四")
+    expect(phone.get_by_test_id("member-table")).to_contain_text("张德福")
+    assert phone.console_errors == []
 
 
 def _roster(path, rows):
