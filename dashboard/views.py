@@ -86,6 +86,9 @@ def _plain(value):
 def dashboard(request):
     form, area = _area(request)
     context = {"form": form, "area": area, "scope": access.describe_scope(request.user)}
+    if area is not None and area.town:
+        # The chosen town's villages in the user's scope (not every village of the scope: 20,000 at province scale).
+        context["town_villages"] = form.fields["village"].queryset.filter(town=area.town).values("pk", "name")
     if area is not None:
         sections = _sections(request.user, area)
         areas = _areas(request.user, area)
