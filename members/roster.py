@@ -23,10 +23,12 @@ import io
 import re
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
+from itertools import islice
 from pathlib import Path
 
 import pghistory
@@ -163,13 +165,25 @@ FIELDS = [
 M2M = {"other_causes": "causes", "skills": "skills", "aspirations": "industries"}  # relation → directory lookup
 SURVEY_FIELDS = ["household_size", "income_per_capita", "allowance", "health", "labour_capacity", "main_cause_id"]
 
+# A row's values are kept as a tuple in FIELDS order and its lists as a tuple in RELATIONS order, not as dicts: a
+# 99,000-row preview holds every row until the confirmation writes it (docs/benchmarks.md, "Peak memory").
+RELATIONS = tuple(M2M)
+FIELD_INDEX = {name: index for index, name in enumerate(FIELDS)}
+_NAME, _VILLAGE, _CATEGORY = FIELD_INDEX["name"], FIELD_INDEX["village_id"], FIELD_INDEX["category"]
+_MAIN_CAUSE, _BRANCH, _JOINED = FIELD_INDEX["main_cause_id"], FIELD_INDEX["branch_id"], FIELD_INDEX["joined_party_on"]
+_SURVEY_INDEXES = [FIELD_INDEX[name] for name in SURVEY_FIELDS]
+BLANK = object()  # a blank cell (or an absent column) in a row's tuple: the member keeps what it has
+_NO_IDS: frozenset[int] = frozenset()
+_NO_SETS = (_NO_IDS,) * len(RELATIONS)
+
 
 def _label(name: str) -> str:
     return str(Member._meta.get_field(name.removesuffix("_id")).verbose_name)
 
 
-def _defaults(today: date) -> dict:
-    return {
+def _defaults(today: date) -> tuple:
+    """A new member's values in FIELDS order where its row leaves a cell blank (name, ID and village never are)."""
+    defaults = {
         "category": Member.Category.PARTY,
         "ethnicity": "汉族",
         "phone": "",
@@ -185,6 +199,7 @@ def _defaults(today: date) -> dict:
         "registered_on": today,
         "notes": "",
     }
+    return tuple(defaults.get(name) for name in FIELDS)
 
 
 class RosterError(Exception):
@@ -218,23 +233,57 @@ class Change:
         return _label(self.field)
 
 
-@dataclass(slots=True)
+class PlannedValues(Mapping):
+    """A planned row's values by attname (and its id_number for a new member), read from the row's tuple."""
+
+    __slots__ = ("_plan",)
+
+    def __init__(self, plan: "PlannedRow"):
+        self._plan = plan
+
+    def __getitem__(self, name: str):
+        index = FIELD_INDEX.get(name)
+        if index is not None:
+            return self._plan.fields[index]
+        if name == "id_number" and self._plan.is_new:
+            return self._plan.id_number
+        raise KeyError(name)
+
+    def __iter__(self):
+        yield from FIELDS
+        if self._plan.is_new:
+            yield "id_number"
+
+    def __len__(self) -> int:
+        return len(FIELDS) + self._plan.is_new
+
+
+@dataclass(slots=True, eq=False)
 class PlannedRow:
     """A clean row: the member's values after the import, and what that changes."""
 
     row: int
     id_number: str
-    values: dict  # every attname in FIELDS, final values
-    m2m: dict[str, set[int]]  # relation → final set of ids
+    fields: tuple  # FIELDS order, final values
+    sets: tuple[frozenset[int], ...]  # RELATIONS order, final sets of lookup ids
     surveyed_on: date
-    member_id: int | None = None  # None: a new member
-    changes: list[Change] = field(default_factory=list)
-    links_removed: dict[str, list[int]] = field(default_factory=dict)  # relation → through-row pks to delete
-    links_added: dict[str, set[int]] = field(default_factory=dict)  # relation → lookup ids to link
+    member_id: int | None = None  # None until a new member is written
+    is_new: bool = True
+    changes: tuple[Change, ...] = ()
+    links_removed: tuple[tuple[int, ...], ...] = ()  # RELATIONS order: through-row pks to delete
+    links_added: tuple[frozenset[int], ...] = ()  # RELATIONS order: lookup ids to link
+
+    @property
+    def values(self) -> PlannedValues:
+        return PlannedValues(self)
+
+    @property
+    def m2m(self) -> dict[str, frozenset[int]]:
+        return dict(zip(RELATIONS, self.sets, strict=True))
 
     @property
     def name(self) -> str:
-        return self.values["name"]
+        return self.fields[_NAME]
 
 
 @dataclass
@@ -403,6 +452,12 @@ _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日
 _YMD_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _YM = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 _SPLIT = re.compile(r"[、,，;；/／\s]+")
+# Compiled once: the cell parsers run for every cell of a 100,000-row file.
+_SPACES = re.compile(r"\s+")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d\d-\d\d[ T]")
+_MONEY_NOISE = re.compile(r"[,，\s]")
+_HOUSEHOLD = re.compile(r"-?\d{1,3}人?")
+_CHOICE_NOISE = re.compile(r"[\s()（）]")
 
 
 def _is_number(value) -> bool:
@@ -412,7 +467,7 @@ def _is_number(value) -> bool:
 def parse_id(value, today: date) -> idnumber.IDNumber:
     if _is_number(value):
         raise CellError(EXCEL_NUMBER_MESSAGE)
-    text = re.sub(r"\s+", "", str(value))
+    text = _SPACES.sub("", str(value))
     if _SCIENTIFIC.match(text) or _FLOAT_TEXT.match(text):
         raise CellError(EXCEL_NUMBER_MESSAGE)
     try:
@@ -436,7 +491,7 @@ def parse_date(value, *, allow_month: bool = False) -> tuple[date, bool]:
                 f"日期“{value}”被 Excel 当成了小数（如 1990.10 会变成 1990.1），请写成 2016-07-21 这样的格式"
             )
         value = str(int(value))
-    text = str(value).split(" ")[0].split("T")[0] if re.match(r"^\d{4}-\d\d-\d\d[ T]", str(value)) else str(value)
+    text = str(value).split(" ")[0].split("T")[0] if _ISO_DATETIME.match(str(value)) else str(value)
     text = text.strip()
     match = _YMD.match(text) or _YMD_COMPACT.match(text)
     day_given = True
@@ -462,7 +517,7 @@ def parse_money(value) -> Decimal:
     elif isinstance(value, float):
         amount = Decimal(repr(value))  # the shortest text that reads back as this float, as Excel showed it
     else:
-        text = re.sub(r"[,，\s]", "", str(value)).removesuffix("元").lstrip("￥¥")
+        text = _MONEY_NOISE.sub("", str(value)).removesuffix("元").lstrip("￥¥")
         try:
             amount = Decimal(text)
         except InvalidOperation:
@@ -481,7 +536,7 @@ def parse_money(value) -> Decimal:
 def parse_household(value) -> int:
     if _is_number(value) and value == int(value):
         size = int(value)
-    elif isinstance(value, str) and re.fullmatch(r"-?\d{1,3}人?", value):
+    elif isinstance(value, str) and _HOUSEHOLD.fullmatch(value):
         size = int(value.removesuffix("人"))
     else:
         raise CellError(f"家庭人口“{value}”应为整数，如 4")
@@ -493,8 +548,15 @@ def parse_household(value) -> int:
 NUMBER_PARSERS = (parse_money, parse_household)
 
 
+INTERNATIONAL_MOBILE = re.compile(r"^(?:\+|00)86[\s-]*(1\d{2}[\s-]*\d{4}[\s-]*\d{4})$")
+
+
 def parse_phone(value) -> str:
-    text = str(int(value)) if _is_number(value) and value == int(value) else re.sub(r"[\s]", "", str(value))
+    """A mobile or fixed number; "+86 138 1234 5678" (the country code as phones show it) is kept as 13812345678."""
+    text = str(int(value)) if _is_number(value) and value == int(value) else str(value).strip()
+    if match := INTERNATIONAL_MOBILE.match(text):
+        text = match.group(1)
+    text = _SPACES.sub("", text)
     if not phone_validator.regex.match(text):
         raise CellError(f"联系电话“{text}”格式不对：" + str(phone_validator.message).rstrip("。"))
     return text
@@ -502,7 +564,7 @@ def parse_phone(value) -> str:
 
 def parse_choice(column: str, value) -> str:
     accepted, shown = CHOICES[column]
-    text = re.sub(r"[\s()（）]", "", str(value))
+    text = _CHOICE_NOISE.sub("", str(value))
     if text not in accepted:
         raise CellError(f"“{value}”不是有效的{column}，请填写：{'、'.join(shown)}")
     return accepted[text]
@@ -595,24 +657,26 @@ class Directory:
 class _Existing:
     pk: int
     status: str
-    values: dict
-    links: dict[str, dict[int, int]]  # relation → {lookup id: through-row pk}
+    fields: tuple  # FIELDS order
+    links: tuple[dict[int, int], ...]  # RELATIONS order: {lookup id: through-row pk}
 
 
 def _load_existing(id_numbers: list[str]) -> dict[str, _Existing]:
     existing: dict[str, _Existing] = {}
     for start in range(0, len(id_numbers), LOOKUP_CHUNK):
         chunk = id_numbers[start : start + LOOKUP_CHUNK]
-        for row in Member.objects.filter(id_number__in=chunk).values("pk", "id_number", "status", *FIELDS):
-            existing[row.pop("id_number")] = _Existing(row.pop("pk"), row.pop("status"), row, {r: {} for r in M2M})
+        for pk, id_number, status, *values in Member.objects.filter(id_number__in=chunk).values_list(
+            "pk", "id_number", "status", *FIELDS
+        ):
+            existing[id_number] = _Existing(pk, status, tuple(values), tuple({} for _ in RELATIONS))
     by_pk = {item.pk: item for item in existing.values()}
     pks = list(by_pk)
-    for relation in M2M:
+    for index, relation in enumerate(RELATIONS):
         through, member_col, target_col = _through(Member, relation)
         for start in range(0, len(pks), LOOKUP_CHUNK):
             links = through.objects.filter(**{f"{member_col}__in": pks[start : start + LOOKUP_CHUNK]})
             for link_pk, member_id, target_id in links.values_list("pk", member_col, target_col):
-                by_pk[member_id].links[relation][target_id] = link_pk
+                by_pk[member_id].links[index][target_id] = link_pk
     return existing
 
 
@@ -632,14 +696,34 @@ def _through(model, relation: str):
 
 @dataclass(slots=True)
 class _Row:
-    """What one row says, before it is compared with the registry (absent keys: the cell was blank)."""
+    """What one row says, before it is compared with the registry."""
 
     row: int
     id_number: str
-    given: dict
-    m2m: dict[str, set[int]]
+    given: tuple  # FIELDS order; BLANK where the cell was blank
+    sets: tuple  # RELATIONS order; None where the cell was blank
     surveyed_on: date
-    party_columns: list[str]  # 入党时间 / 所在党支部 when filled
+    party_columns: tuple[str, ...]  # 入党时间 / 所在党支部 when filled
+
+
+class _Shared:
+    """One object for equal values that many rows repeat (dates, short texts, sets of lookup ids), so that a large
+    preview holds each of them once."""
+
+    def __init__(self):
+        self.dates: dict[date, date] = {}
+        self.texts: dict[str, str] = {}
+        self.sets: dict[frozenset[int], frozenset[int]] = {}
+
+    def date(self, value: date) -> date:
+        return self.dates.setdefault(value, value)
+
+    def text(self, value: str) -> str:
+        return self.texts.setdefault(value, value)
+
+    def ids(self, values) -> frozenset[int]:
+        key = frozenset(values)
+        return self.sets.setdefault(key, key)
 
 
 MAX_CELL_CHARS = 2000
@@ -657,7 +741,17 @@ def _formula_text(value, parse) -> bool:
     """Text Excel would run as a formula; a number column's leading minus is left to its parser (negative)."""
     if parse in NUMBER_PARSERS and isinstance(value, str) and value.startswith("-"):
         return False
+    if parse is parse_phone and isinstance(value, str) and INTERNATIONAL_MOBILE.match(value.strip()):
+        return False  # "+86 138…" is a phone number written with its country code, not a formula
     return uploads.looks_like_formula(value)
+
+
+# Columns whose few distinct values repeat down a roster: each distinct value is parsed once per file. Their parsers
+# depend on the value (and the directory) only.
+REPEATED_COLUMNS = frozenset(
+    ("性别", *COLUMN_FIELDS, "家庭人口", "致贫原因", "生存技能", "致富愿景", "入党时间", "登记日期")
+)
+PARSED_KEPT = 20_000  # distinct values remembered per file, beyond which the rest are parsed each time
 
 
 class _RowCheck:
@@ -675,20 +769,29 @@ class _RowCheck:
 
     def cell(self, column: str, parse: Callable | None = None, *, required: bool = False):
         """The parsed value, or None when the cell is blank, the column absent, or the value wrong (reported)."""
-        index = self.checker.columns.get(column)
+        checker = self.checker
+        index = checker.columns.get(column)
         if index is None:
             return None
-        value = clean_cell(self.cells[index]) if index < len(self.cells) else None
+        value = self.cells[index] if index < len(self.cells) else None
+        if isinstance(value, str):  # clean_cell, inline: this runs for every cell of the file
+            value = value.translate(_HALF_WIDTH).strip() or None
         try:
-            if (self.number, index) in self.checker.formulas or _formula_text(value, parse):
+            if checker.formulas and (self.number, index) in checker.formulas:
                 raise CellError(FORMULA_MESSAGE)
-            if isinstance(value, str):
-                check_text(value)
             if value is None:
                 if required:
                     raise CellError(f"请填写{column}")
                 return None
-            return parse(value) if parse else _as_text(value)
+            if isinstance(value, str):
+                if value.startswith(uploads.FORMULA_STARTS) and _formula_text(value, parse):
+                    raise CellError(FORMULA_MESSAGE)
+                check_text(value)
+            if parse is None:
+                return _as_text(value)
+            if column not in REPEATED_COLUMNS:
+                return parse(value)
+            return checker.parsed(column, value, parse)
         except CellError as exc:
             self.error(column, str(exc))
             return None
@@ -708,6 +811,25 @@ class _Checker:
         self.today = today
         self.errors: list[Issue] = []
         self.warnings: list[Issue] = []
+        self.shared = _Shared()
+        self.choice_parsers = {column: partial(parse_choice, column) for column in CHOICES}
+        self.parse_id = partial(parse_id, today=today)
+        self._parsed: dict[tuple, tuple[bool, object]] = {}
+
+    def parsed(self, column: str, value, parse: Callable):
+        """parse(value), remembered per column and value (its type too: 1, 1.0 and True read differently)."""
+        key = (column, value.__class__, value)
+        known = self._parsed.get(key)
+        if known is None:
+            try:
+                known = (True, parse(value))
+            except CellError as exc:
+                known = (False, str(exc))
+            if len(self._parsed) < PARSED_KEPT:
+                self._parsed[key] = known
+        if not known[0]:
+            raise CellError(known[1])
+        return known[1]
 
     def check(self, number: int, cells: list) -> _Row | None:
         row = _RowCheck(self, number, cells)
@@ -715,7 +837,7 @@ class _Checker:
         village_id = self._village(row)
         row.set("village_id", village_id)
         for column, attname in COLUMN_FIELDS.items():
-            row.set(attname, row.cell(column, lambda v, c=column: parse_choice(c, v)))
+            row.set(attname, row.cell(column, self.choice_parsers[column]))
         row.set("household_size", row.cell("家庭人口", parse_household))
         row.set("income_per_capita", row.cell("家庭年人均收入", parse_money))
         self._lists(row)
@@ -733,26 +855,36 @@ class _Checker:
         if row.errors or ident is None:
             self.errors.extend(row.errors)
             return None
-        row.given["id_number"] = ident.value
+        shared, given = self.shared, row.given
+        for attname in ("birth_date", "registered_on", "joined_party_on"):
+            if given.get(attname) is not None:
+                given[attname] = shared.date(given[attname])
+        if "ethnicity" in given:
+            given["ethnicity"] = shared.text(given["ethnicity"])
         return _Row(
-            number, ident.value, row.given, row.m2m, registered[0] if registered else self.today, row.party_columns
+            number,
+            ident.value,
+            tuple(given.get(name, BLANK) for name in FIELDS),
+            tuple(shared.ids(row.m2m[relation]) if relation in row.m2m else None for relation in RELATIONS),
+            shared.date(registered[0]) if registered else self.today,
+            tuple(row.party_columns),
         )
 
     def _person(self, row: _RowCheck) -> idnumber.IDNumber | None:
         """姓名, 身份证号 (性别 and 出生日期 must agree with it), 民族, 联系电话."""
         name = row.cell("姓名", required=True)
         if name is not None:
-            name = re.sub(r"\s+", "", name)
+            name = _SPACES.sub("", name)
             if len(name) > 30:
                 row.error("姓名", "姓名过长（最多 30 个字）")
             row.set("name", name)
-        ident = row.cell("身份证号", lambda v: parse_id(v, self.today), required=True)
+        ident = row.cell("身份证号", self.parse_id, required=True)
         if ident is not None:
             row.given.update(gender=ident.gender, birth_date=ident.birth_date)
             if not ident.region.startswith("51"):
                 message = f"身份证号的地区码 {ident.region} 不属于四川省，请确认是否录错"
                 self.warnings.append(Issue(row.number, "身份证号", message))
-        gender = row.cell("性别", lambda v: parse_choice("性别", v))
+        gender = row.cell("性别", self.choice_parsers["性别"])
         if gender and ident and gender != ident.gender:
             row.error("性别", f"性别与身份证号不一致：身份证号显示为“{Member.Gender(ident.gender).label}”")
         born = row.cell("出生日期", lambda v: parse_date(v, allow_month=True))
@@ -763,7 +895,7 @@ class _Checker:
                 row.error("出生日期", f"出生日期与身份证号不一致：身份证号显示为 {ident.birth_date:%Y-%m-%d}")
         ethnicity = row.cell("民族")
         if ethnicity is not None:
-            ethnicity = re.sub(r"\s+", "", ethnicity)
+            ethnicity = _SPACES.sub("", ethnicity)
             if len(ethnicity) > 20:
                 row.error("民族", "民族过长（最多 20 个字），如“汉族”“藏族”")
             row.set("ethnicity", ethnicity if ethnicity.endswith("族") or len(ethnicity) > 4 else ethnicity + "族")
@@ -823,7 +955,7 @@ class _Checker:
         town, village = row.cell("乡镇", required=True), row.cell("村(社区)", required=True)
         if town is None or village is None:
             return None
-        town, village = re.sub(r"\s+", "", town), re.sub(r"\s+", "", village)
+        town, village = _SPACES.sub("", town), _SPACES.sub("", village)
         if town not in d.towns:
             row.error("乡镇", _unknown("乡镇", town, d.towns))
             return None
@@ -886,7 +1018,7 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict[str, int]]
 
 def _text_at(cells: list, index: int) -> str:
     value = clean_cell(cells[index]) if index < len(cells) else None
-    return re.sub(r"\s+", "", value) if isinstance(value, str) else ""
+    return _SPACES.sub("", value) if isinstance(value, str) else ""
 
 
 def _is_total(cells: list, name_index: int) -> bool:
@@ -921,7 +1053,8 @@ def roster_preview(path: Path, *, villages, today: date | None = None) -> Previe
         directory = Directory(villages)
         checker = _Checker(directory, {k: v for k, v in columns.items() if k != "序号"}, formulas, today)
         parsed: list[_Row] = []
-        seen: dict[str, list[int]] = defaultdict(list)
+        first_seen: dict[str, int] = {}  # ID number → its row
+        duplicated: dict[str, list[int]] = {}  # ID number → its rows, for an ID on several rows
         used = sorted(index for key, index in columns.items() if key != "序号")
         for number, cells in rows:
             if all(clean_cell(cells[i]) in (None, "") for i in used if i < len(cells)):
@@ -936,7 +1069,9 @@ def roster_preview(path: Path, *, villages, today: date | None = None) -> Previe
             row = checker.check(number, cells)
             if row is not None:
                 parsed.append(row)
-                seen[row.id_number].append(number)
+                first = first_seen.setdefault(row.id_number, number)
+                if first != number:
+                    duplicated.setdefault(row.id_number, [first]).append(number)
     except RosterError as exc:
         return Preview(errors=[Issue(None, "", str(exc))])
 
@@ -944,15 +1079,19 @@ def roster_preview(path: Path, *, villages, today: date | None = None) -> Previe
         preview.errors.append(Issue(None, "", "文件中没有数据行：请在表头下方填写名单。"))
         return preview
     preview.errors, preview.warnings = checker.errors, checker.warnings
-    duplicated = {id_number: numbers for id_number, numbers in seen.items() if len(numbers) > 1}
+    del first_seen
     for numbers in duplicated.values():
         for number in numbers:
             others = "、".join(f"第{n}行" for n in numbers if n != number)
             preview.errors.append(Issue(number, "身份证号", f"身份证号与{others}重复：同一人只能出现一次"))
     existing = _load_existing([row.id_number for row in parsed if row.id_number not in duplicated])
-    for row in parsed:
+    defaults = _defaults(today)
+    parsed.reverse()
+    while parsed:  # each row is let go once planned, so the rows and the plans are not held twice
+        row = parsed.pop()
         if row.id_number not in duplicated:
-            _plan(row, existing.get(row.id_number), directory, today, preview)
+            _plan(row, existing.get(row.id_number), directory, defaults, checker.shared, preview)
+    del existing
     preview.errors.sort(
         key=lambda issue: (issue.row or 0, HEADERS.index(issue.column) if issue.column in HEADERS else 0)
     )
@@ -961,17 +1100,19 @@ def roster_preview(path: Path, *, villages, today: date | None = None) -> Previe
     return preview
 
 
-def _plan(row: _Row, current: _Existing | None, directory: Directory, today: date, preview: Preview) -> None:
+def _plan(
+    row: _Row, current: _Existing | None, directory: Directory, defaults: tuple, shared: _Shared, preview: Preview
+) -> None:
     """Merge what the row says with the member's current values; sort it into new, changed or unchanged."""
     given = row.given
-    if current is not None and current.values["village_id"] not in directory.in_scope:
+    if current is not None and current.fields[_VILLAGE] not in directory.in_scope:
         preview.errors.append(
             Issue(row.row, "身份证号", "此人已登记在其他乡镇（不在您的工作范围内）：请联系组织部处理")
         )
         return
-    base = current.values if current else _defaults(today)
-    values = {**base, **{k: v for k, v in given.items() if k != "id_number"}}
-    if values["category"] == Member.Category.RESIDENT:
+    base = current.fields if current else defaults
+    values = [old if new is BLANK else new for new, old in zip(given, base, strict=True)]
+    if values[_CATEGORY] == Member.Category.RESIDENT:
         if row.party_columns:
             for column in row.party_columns:
                 preview.errors.append(
@@ -980,48 +1121,58 @@ def _plan(row: _Row, current: _Existing | None, directory: Directory, today: dat
                     )
                 )
             return
-        values["branch_id"] = values["joined_party_on"] = None
-    branch_village = directory.branch_village.get(values["branch_id"])
-    if values["branch_id"] and "branch_id" not in given and branch_village != values["village_id"]:
-        values["branch_id"] = None
+        values[_BRANCH] = values[_JOINED] = None
+    branch_village = directory.branch_village.get(values[_BRANCH])
+    if values[_BRANCH] and given[_BRANCH] is BLANK and branch_village != values[_VILLAGE]:
+        values[_BRANCH] = None
         preview.warnings.append(
             Issue(row.row, "所在党支部", "村（社区）已变更，原所在党支部属于原村（社区），已清空：请在名册中补填")
         )
-    current_sets = {relation: set(current.links[relation]) if current else set() for relation in M2M}
-    sets = {relation: row.m2m.get(relation, current_sets[relation]) for relation in M2M}
-    if values["main_cause_id"] is not None:
-        sets["other_causes"] = sets["other_causes"] - {values["main_cause_id"]}
+    current_sets = tuple(shared.ids(links) for links in current.links) if current else _NO_SETS
+    sets = [old if new is None else new for new, old in zip(row.sets, current_sets, strict=True)]
+    if values[_MAIN_CAUSE] is not None and values[_MAIN_CAUSE] in sets[0]:
+        sets[0] = shared.ids(sets[0] - {values[_MAIN_CAUSE]})
+    sets = tuple(sets)
 
-    plan = PlannedRow(row.row, row.id_number, values, sets, row.surveyed_on)
     if current is None:
-        values["id_number"] = row.id_number
-        plan.links_added = {relation: ids for relation, ids in sets.items() if ids}
-        preview.new.append(plan)
+        preview.new.append(PlannedRow(row.row, row.id_number, tuple(values), sets, row.surveyed_on, links_added=sets))
         return
-    plan.member_id = current.pk
-    for attname in FIELDS:
-        if values[attname] != base[attname]:
-            old, new = directory.display(attname, base[attname]), directory.display(attname, values[attname])
-            plan.changes.append(Change(attname, old, new))
-    for relation in M2M:
-        if sets[relation] != current_sets[relation]:
-            plan.changes.append(
-                Change(
-                    relation,
-                    directory.display_set(relation, current_sets[relation]),
-                    directory.display_set(relation, sets[relation]),
-                )
+    changes = []
+    for index, attname in enumerate(FIELDS):
+        if values[index] != base[index]:
+            old, new = directory.display(attname, base[index]), directory.display(attname, values[index])
+            changes.append(Change(attname, old, new))
+    removed, added = [], []
+    for index, relation in enumerate(RELATIONS):
+        old_ids, new_ids = current_sets[index], sets[index]
+        if new_ids != old_ids:
+            changes.append(
+                Change(relation, directory.display_set(relation, old_ids), directory.display_set(relation, new_ids))
             )
-            plan.links_removed[relation] = [
-                current.links[relation][pk] for pk in current_sets[relation] - sets[relation]
-            ]
-            plan.links_added[relation] = sets[relation] - current_sets[relation]
-    if not plan.changes:
+            removed.append(tuple(current.links[index][pk] for pk in old_ids - new_ids))
+            added.append(shared.ids(new_ids - old_ids))
+        else:
+            removed.append(())
+            added.append(_NO_IDS)
+    if not changes:
         preview.unchanged += 1
         return
     if current.status == Member.Status.REMOVED:
         preview.warnings.append(Issue(row.row, "身份证号", "此人已退出信息库：本次导入只更新其信息，不会恢复在册状态"))
-    preview.changed.append(plan)
+    preview.changed.append(
+        PlannedRow(
+            row.row,
+            row.id_number,
+            tuple(values),
+            sets,
+            row.surveyed_on,
+            member_id=current.pk,
+            is_new=False,
+            changes=tuple(changes),
+            links_removed=tuple(removed),
+            links_added=tuple(added),
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1048,15 +1199,15 @@ def roster_apply(*, preview: Preview, batch: ImportBatch, user=None) -> None:
         _members_create(cursor, preview.new, batch=batch, now=now)
         _members_update(cursor, preview.changed, batch=batch, now=now)
         touched = preview.new + preview.changed
-        for relation in M2M:
+        for index, relation in enumerate(RELATIONS):
             through = _through(Member, relation)[0]
-            stale = [pk for plan in preview.changed for pk in plan.links_removed.get(relation, ())]
+            stale = [pk for plan in preview.changed for pk in plan.links_removed[index]]
             if stale:
                 cursor.execute(
                     f"DELETE FROM {_table(through)} WHERE {_quote(through._meta.pk.column)} = ANY(%s::bigint[])",
                     [_int_array(stale)],
                 )
-            added = ((plan.member_id, plan.links_added.get(relation, ())) for plan in touched)
+            added = ((plan.member_id, plan.links_added[index]) for plan in touched)
             _links_create(cursor, Member, relation, added)
         _surveys_create(cursor, touched, batch=batch, user=user, now=now)
         counts = preview.counts()
@@ -1092,7 +1243,7 @@ def _members_create(cursor, plans: list[PlannedRow], *, batch: ImportBatch, now:
     if not plans:
         return
     columns = ["id_number", *FIELDS]
-    rows = ([plan.values[name] for name in columns] for plan in plans)
+    rows = ((plan.id_number, *plan.fields) for plan in plans)
     ids = dict(
         _insert(
             cursor,
@@ -1114,8 +1265,9 @@ def _members_update(cursor, plans: list[PlannedRow], *, batch: ImportBatch, now:
         return
     changed = {change.field for plan in plans for change in plan.changes}
     columns = [name for name in FIELDS if name in changed]
+    indexes = [FIELD_INDEX[name] for name in columns]
     pk = _quote(Member._meta.pk.column)
-    rows = ([plan.member_id, *(plan.values[name] for name in columns)] for plan in plans)
+    rows = ([plan.member_id, *(plan.fields[index] for index in indexes)] for plan in plans)
     stage = _stage(cursor, Member, [Member._meta.pk.column, *columns], rows)
     assignments = [f"{_quote(name)} = staged.{_quote(name)}" for name in columns]
     assignments += [f"{_quote('import_batch_id')} = %s", f"{_quote('updated_at')} = %s"]
@@ -1134,7 +1286,7 @@ def _surveys_create(cursor, plans: list[PlannedRow], *, batch: ImportBatch, user
     if not plans:
         return
     columns = ["member_id", "surveyed_on", *SURVEY_FIELDS]
-    rows = ([plan.member_id, plan.surveyed_on, *(plan.values[name] for name in SURVEY_FIELDS)] for plan in plans)
+    rows = ([plan.member_id, plan.surveyed_on, *(plan.fields[index] for index in _SURVEY_INDEXES)] for plan in plans)
     constants = {
         "surveyor_id": getattr(user, "pk", None),
         "import_batch_id": batch.pk,
@@ -1142,8 +1294,9 @@ def _surveys_create(cursor, plans: list[PlannedRow], *, batch: ImportBatch, user
         "created_at": now,
     }
     survey_ids = dict(_insert(cursor, Survey, columns, rows, constants=constants, returning=["member_id", "id"]))
-    for relation in M2M:
-        _links_create(cursor, Survey, relation, ((survey_ids[plan.member_id], plan.m2m[relation]) for plan in plans))
+    for index, relation in enumerate(RELATIONS):
+        links = ((survey_ids[plan.member_id], plan.sets[index]) for plan in plans)
+        _links_create(cursor, Survey, relation, links)
 
 
 def _links_create(cursor, model, relation: str, links) -> None:
@@ -1190,12 +1343,22 @@ def _stage(cursor, model, columns: list[str], rows) -> str:
     name = f"roster_stage_{model._meta.model_name}"
     names = ", ".join(map(_quote, columns))
     cursor.execute(f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS SELECT {names} FROM {_table(model)} WITH NO DATA")
-    data = io.StringIO()
-    data.writelines("\t".join(map(_copy_text, row)) + "\n" for row in rows)
-    data.seek(0)
     with connection.wrap_database_errors:
-        cursor.copy_expert(f"COPY {name} ({names}) FROM STDIN", data)
+        cursor.copy_expert(f"COPY {name} ({names}) FROM STDIN", _CopySource(rows))
     return name
+
+
+class _CopySource:
+    """COPY's input in COPY's text format, made from the rows a piece at a time as psycopg2 reads it: the whole text
+    of a large import is never held at once."""
+
+    LINES_PER_READ = 2000
+
+    def __init__(self, rows):
+        self.lines = ("\t".join(map(_copy_text, row)) + "\n" for row in rows)
+
+    def read(self, size: int = -1) -> str:
+        return "".join(islice(self.lines, self.LINES_PER_READ))  # psycopg2 sends whatever length it gets; "" ends
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

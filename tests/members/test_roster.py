@@ -338,6 +338,17 @@ def test_a_formula_cell_is_refused(xlsx, everywhere):
     ]
 
 
+def test_a_phone_with_the_country_code_is_a_phone_not_a_formula(xlsx, everywhere):
+    path = xlsx(
+        [person(1, 联系电话="+86 138 1234 5678"), person(2, 联系电话="008613912345678"), person(3, 联系电话="+86=1+1")]
+    )
+
+    preview = preview_of(path, everywhere)
+
+    assert messages(preview) == [f"第4行 [联系电话] {roster.FORMULA_MESSAGE}"]
+    assert [plan.values["phone"] for plan in preview.new] == ["13812345678", "13912345678"]
+
+
 def test_party_fields_are_only_for_party_members(xlsx, everywhere, branch):
     path = xlsx(
         [
