@@ -15,18 +15,24 @@ BEGIN
         RAISE EXCEPTION '审计记录的操作人信息不能删除（pghistory_context %）', OLD.id;
     END IF;
     IF NEW.id <> OLD.id OR NEW.created_at <> OLD.created_at
-       OR (OLD.metadata ? 'user' AND OLD.metadata->'user' <> 'null'::jsonb
-           AND NEW.metadata->'user' IS DISTINCT FROM OLD.metadata->'user') THEN
+       OR (OLD.metadata ? 'user' AND OLD.metadata->'user' <> 'null'::jsonb) THEN
         RAISE EXCEPTION '审计记录的操作人信息不能改写（pghistory_context %）', OLD.id;
     END IF;
     RETURN NEW;
 END
 $$ LANGUAGE plpgsql;
-CREATE TRIGGER history_context_guard BEFORE UPDATE OR DELETE ON pghistory_context
-    FOR EACH ROW EXECUTE FUNCTION guanghan_history_context_guard();
+-- pghistory upserts the context row at every event of a request: the WHEN clause keeps the function out of those
+-- updates unless the id, the creation time or the user would change.
+CREATE TRIGGER history_context_guard_update BEFORE UPDATE ON pghistory_context FOR EACH ROW
+    WHEN (NEW.id IS DISTINCT FROM OLD.id OR NEW.created_at IS DISTINCT FROM OLD.created_at
+          OR NEW.metadata->'user' IS DISTINCT FROM OLD.metadata->'user')
+    EXECUTE FUNCTION guanghan_history_context_guard();
+CREATE TRIGGER history_context_guard_delete BEFORE DELETE ON pghistory_context FOR EACH ROW
+    EXECUTE FUNCTION guanghan_history_context_guard();
 """
 DROP = """
-DROP TRIGGER IF EXISTS history_context_guard ON pghistory_context;
+DROP TRIGGER IF EXISTS history_context_guard_update ON pghistory_context;
+DROP TRIGGER IF EXISTS history_context_guard_delete ON pghistory_context;
 DROP FUNCTION IF EXISTS guanghan_history_context_guard();
 """
 
