@@ -42,6 +42,10 @@ def _test_database_dropped_cleanly(django_db_setup, django_db_blocker):
 def seeded_once(django_db_setup, django_db_blocker):
     """The whole demo (manage.py seed_demo) once per test module, in a transaction rolled back at the module's end."""
     with django_db_blocker.unblock(), transaction.atomic():
+        with connection.cursor() as cursor:
+            # The earlier tests leave the planner's statistics of nearly empty tables; the seed's thousands of rows
+            # then get plans costly enough for JIT compilation of every statement, which costs more than it saves.
+            cursor.execute("SET LOCAL jit = off")
         call_command("seed_demo", stdout=io.StringIO())
         with connection.cursor() as cursor:
             # The planner's statistics still describe the nearly empty tables the earlier tests left; ANALYZE in

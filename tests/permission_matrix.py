@@ -275,6 +275,22 @@ class Case:
         return f"{self.name}|{self.method}|{self.role}|{self.where}"
 
 
+ADMINISTRATORS = ("sys_admin", "security_admin", "auditor")
+
+
+def _same_as_no_role(name: str, entry: Entry, method: str, role: str) -> bool:
+    """An administrator's refused POST to a business URL: the role check comes first, exactly as for the user without
+    a role (whose column is kept), so the matrix asks the administrators by GET only there (saves ~400 requests)."""
+    answers = entry.answers(method)
+    return (
+        role in ADMINISTRATORS
+        and method == "POST"
+        and not name.startswith("administration:")
+        and answers is not None
+        and answers[role] == answers["no_role"] == 403
+    )
+
+
 def takes_objects(entry: Entry) -> bool:
     return any(isinstance(arg, str) for arg in entry.args)
 
@@ -297,6 +313,8 @@ def cases() -> list[Case]:
     for name, entry in TABLE.items():
         for method in METHODS:
             for role in ROLES if entry.answers(method) is not None else WRONG_METHOD_ROLES:
+                if _same_as_no_role(name, entry, method, role):
+                    continue
                 wheres = ["inside"]
                 if role in SCOPED and takes_objects(entry) and entry.answers(method) is not None:
                     wheres.append("outside")
