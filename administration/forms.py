@@ -59,8 +59,9 @@ class AccountForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["username"].disabled = True
             self.fields["username"].help_text = "用户名不能修改。"
-            self.initial["roles"] = [g.name for g in self.instance.groups.all() if g.name in grantable]
-            self.held = {g.name for g in self.instance.groups.all()} - set(grantable)
+            names = set(self.instance.groups.values_list("name", flat=True))
+            self.initial["roles"] = sorted(names & set(grantable))
+            self.held = names - set(grantable)  # roles this editor may not give or take: kept as they are
         else:
             del self.fields["is_active"]
             self.held = set()

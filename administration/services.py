@@ -71,14 +71,14 @@ def account_create(*, data: dict, password: str, by, address=None) -> User:
 def account_update(*, user: User, data: dict, grantable: list[str], by, address=None) -> list[str]:
     """Apply the form's fields and the roles within `grantable` (roles outside it are kept). Returns what changed."""
     user = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
-    changes, changed_fields = [], []
+    changes, changed_fields = {}, []
     for name in ACCOUNT_FIELDS:
         if name not in data:
             continue
         old, new = getattr(user, name), data[name]
         if old != new:
             label = User._meta.get_field(name).verbose_name
-            changes.append(f"{label}：{_show(old)} → {_show(new)}")
+            changes[name] = f"{label}：{_show(old)} → {_show(new)}"
             setattr(user, name, new)
             changed_fields.append(name)
     if changed_fields:
@@ -88,14 +88,13 @@ def account_update(*, user: User, data: dict, grantable: list[str], by, address=
     if wanted != held:
         user.groups.remove(*Group.objects.filter(name__in=held - wanted))
         user.groups.add(*Group.objects.filter(name__in=wanted - held))
-        changes.append(f"角色：{_roles_text(held)} → {_roles_text(wanted)}")
-    if "is_active" in changed_fields:
+        changes["roles"] = f"角色：{_roles_text(held)} → {_roles_text(wanted)}"
+    if "is_active" in changes:  # 停用 and 启用 have their own kind of action
         kind = AdminAction.Kind.ACTIVATED if user.is_active else AdminAction.Kind.DEACTIVATED
         _log(by=by, kind=kind, target=user, address=address)
-    others = [c for c in changes if not c.startswith(str(User._meta.get_field("is_active").verbose_name))]
-    if others:
+    if others := [text for name, text in changes.items() if name != "is_active"]:
         _log(by=by, kind=AdminAction.Kind.USER_CHANGED, target=user, detail="；".join(others), address=address)
-    return changes
+    return list(changes.values())
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from guanghan.access import ROLE_LABELS
 from guanghan.lib.masking import mask_id_number, mask_phone
+from guanghan.models import User
 
 OPERATIONS = {
     "insert": "新增",
@@ -165,10 +166,8 @@ def describe(rows: list[dict]) -> list[Row]:
         prev_ids = [e.previous_id for e in found if getattr(e, "previous_id", None)]
         if prev_ids:
             previous.update({(label, e.pgh_id): e for e in model.objects.filter(pgh_id__in=prev_ids)})
-    names = _related_names(models, events.values(), previous.values())
+    names = _related_names(events.values(), previous.values())
     user_ids = {e.pgh_context.metadata.get("user") for e in events.values() if e.pgh_context}
-    from guanghan.models import User
-
     users = {u.pk: u for u in User.objects.filter(pk__in=[u for u in user_ids if isinstance(u, int)])}
     described = []
     for row in rows:
@@ -205,7 +204,7 @@ def _source(context: dict) -> str:
     return ""
 
 
-def _related_names(models, *event_sets) -> dict:
+def _related_names(*event_sets) -> dict:
     """{(related model, pk): name} for every foreign key value on the page: one query per related model."""
     keys = defaultdict(set)
     for events in event_sets:

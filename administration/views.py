@@ -53,7 +53,7 @@ def user_list(request):
     return render(request, "administration/user_list.html", context)
 
 
-def _account(request, pk) -> User:
+def _account(pk) -> User:
     queryset = with_security(User.objects.select_related("town", "department", "cadre").prefetch_related("groups"))
     return get_object_or_404(queryset, pk=pk)
 
@@ -61,7 +61,7 @@ def _account(request, pk) -> User:
 @require_GET
 @role_required(*ACCOUNT_ADMINS)
 def user_detail(request, pk):
-    account = _account(request, pk)
+    account = _account(pk)
     context = {
         "account": account,
         "roles": [access.ROLE_LABELS.get(g.name, g.name) for g in account.groups.all()],
@@ -99,7 +99,7 @@ def user_create(request):
 
 
 def _managed(request, pk) -> User:
-    account = _account(request, pk)
+    account = _account(pk)
     if not access.may_manage_account(request.user, account):
         raise PermissionDenied("管理员账号、超级管理员账号和您自己的账号只能由超级管理员修改。")
     return account
@@ -141,7 +141,7 @@ def user_password(request, pk):
 
 
 def _secured(request, pk) -> User:
-    account = _account(request, pk)
+    account = _account(pk)
     if not access.may_secure_account(request.user, account):
         raise PermissionDenied("您自己的账号和超级管理员账号不能在这里处理。")
     return account
