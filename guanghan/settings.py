@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import pgtrigger
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -267,6 +268,9 @@ PGHISTORY_ADMIN_MODEL = "pghistory.MiddlewareEvents"
 PGHISTORY_APPEND_ONLY = True
 # Every history table indexes its time (the auditor's trail, administration/trail.py).
 PGHISTORY_BASE_MODEL = "guanghan.models.Event"  # named Event: pghistory names each table <Model>Event after it
+# One history INSERT per statement (from its transition table) rather than one trigger call per row: a roster import
+# writes tens of thousands of rows in a few statements, and its history costs a few statements too.
+PGHISTORY_LEVEL = pgtrigger.Statement
 
 # Security headers and cookies. Behind an HTTPS-terminating proxy set SECURE_PROXY_SSL_HEADER=1.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -154,7 +154,9 @@ class Member(models.Model):
     birth_date = models.DateField("出生日期")
     ethnicity = models.CharField("民族", max_length=20, default="汉族")
     phone = models.CharField("联系电话", max_length=20, blank=True, validators=[phone_validator])
-    village = models.ForeignKey(Village, models.PROTECT, related_name="members", verbose_name="村（社区）")
+    village = models.ForeignKey(
+        Village, models.PROTECT, related_name="members", verbose_name="村（社区）", db_index=False
+    )  # member_village_status serves it
     area = models.CharField("城乡", max_length=6, choices=Area.choices, default=Area.RURAL)
     household_size = models.PositiveSmallIntegerField("家庭人口", default=1)
     income_per_capita = models.DecimalField("家庭年人均收入（元）", max_digits=14, decimal_places=2, default=0)
@@ -257,7 +259,7 @@ def track_links(name: str):
 
 @track_links("MemberSkillEvent")
 class MemberSkill(models.Model):
-    member = models.ForeignKey(Member, models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, models.CASCADE, related_name="+", db_index=False)  # the unique pair serves it
     skill = models.ForeignKey(Skill, models.PROTECT, related_name="+")
 
     class Meta:
@@ -271,7 +273,7 @@ class MemberSkill(models.Model):
 
 @track_links("MemberAspirationEvent")
 class MemberAspiration(models.Model):
-    member = models.ForeignKey(Member, models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, models.CASCADE, related_name="+", db_index=False)  # the unique pair serves it
     industry = models.ForeignKey(Industry, models.PROTECT, related_name="+")
 
     class Meta:
@@ -285,7 +287,7 @@ class MemberAspiration(models.Model):
 
 @track_links("MemberOtherCauseEvent")
 class MemberOtherCause(models.Model):
-    member = models.ForeignKey(Member, models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, models.CASCADE, related_name="+", db_index=False)  # the unique pair serves it
     povertycause = models.ForeignKey(PovertyCause, models.PROTECT, related_name="+")
 
     class Meta:
@@ -301,7 +303,9 @@ class MemberOtherCause(models.Model):
 class Survey(models.Model):
     """One 摸底调查: what was found on that day. The member's own fields carry the latest survey's values."""
 
-    member = models.ForeignKey(Member, models.PROTECT, related_name="surveys", verbose_name="对象")
+    member = models.ForeignKey(
+        Member, models.PROTECT, related_name="surveys", verbose_name="对象", db_index=False
+    )  # survey_member_date serves it
     surveyed_on = models.DateField("调查日期")
     surveyor = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="录入人"
