@@ -10,11 +10,20 @@ class AdministrationConfig(AppConfig):
         from guanghan.navigation import NavItem, WorkList, register_nav, register_worklist
 
         admins = (AdminRole.SYS_ADMIN, AdminRole.SECURITY_ADMIN)
-        register_nav(NavItem("用户", "administration:user-list", admins, icon="people", order=200))
+        register_nav(NavItem("用户", "administration:user-list", admins, icon="people", order=200, menu="管理"))
         register_nav(
-            NavItem("安全", "administration:security", (AdminRole.SECURITY_ADMIN,), icon="shield-lock", order=210)
+            NavItem(
+                "安全",
+                "administration:security",
+                (AdminRole.SECURITY_ADMIN,),
+                icon="shield-lock",
+                order=210,
+                menu="管理",
+            )
         )
-        register_nav(NavItem("审计", "administration:trail", (AdminRole.AUDITOR,), icon="journal-text", order=220))
+        register_nav(
+            NavItem("审计", "administration:trail", (AdminRole.AUDITOR,), icon="journal-text", order=220, menu="管理")
+        )
         register_worklist(
             WorkList("被锁定的登录", "administration:security", (AdminRole.SECURITY_ADMIN,), count=_locked, order=10)
         )

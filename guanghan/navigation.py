@@ -19,6 +19,7 @@ class NavItem:
     roles: tuple[str, ...]
     icon: str = "circle"
     order: int = 100
+    menu: str = ""  # a drop-down it goes into when the user also has entries outside any menu (the superuser)
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,10 @@ def register_worklist(item: WorkList) -> None:
 
 def nav_for(user) -> list[dict]:
     items = sorted((i for i in _nav.values() if has_role(user, *i.roles)), key=lambda i: (i.order, i.label))
-    return [{"label": i.label, "url": reverse(i.url_name), "icon": i.icon, "url_name": i.url_name} for i in items]
+    return [
+        {"label": i.label, "url": reverse(i.url_name), "icon": i.icon, "url_name": i.url_name, "menu": i.menu}
+        for i in items
+    ]
 
 
 def worklists_for(user) -> list[dict]:
@@ -63,8 +67,14 @@ def _url(w: WorkList) -> str:
 
 
 def context(request) -> dict:
-    """Template context processor: the navigation entries this user may open."""
+    """Template context processor: the navigation entries this user may open; `nav_menu`, the entries of the 管理
+    drop-down. An administrator's few entries stand in the bar; only someone who has business entries as well (the
+    superuser) gets them folded into the menu, so that the bar keeps to one line."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
-    return {"nav_items": nav_for(user)}
+        return {"nav_items": [], "nav_menu": []}
+    items = nav_for(user)
+    plain = [item for item in items if not item["menu"]]
+    if not plain:
+        return {"nav_items": items, "nav_menu": []}
+    return {"nav_items": plain, "nav_menu": [item for item in items if item["menu"]]}
