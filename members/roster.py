@@ -1182,10 +1182,11 @@ def _plan(
 def roster_apply(*, preview: Preview, batch: ImportBatch, user=None) -> None:
     """Write a clean preview in one transaction: new members, changed members, their links, one Survey each.
 
-    A fixed number of statements whatever the row count: the rows go by COPY into temporary tables shaped like the
-    real ones, and each real table is written by one INSERT … SELECT, UPDATE … FROM or DELETE. The history triggers
-    (statement-level: one history INSERT per statement) record every row by themselves, under one pghistory context
-    that names the user and the batch. The unique ID
+    A fixed number of statements whatever the row count: new rows go by COPY straight into their tables (members,
+    surveys, links; the ids drawn from the sequences first), changed members by one UPDATE … FROM a COPY-filled
+    temporary table, removed links by one DELETE. The history triggers (statement-level: one history INSERT per
+    statement, COPY included) record every row by themselves, under one pghistory context that names the user and
+    the batch. The unique ID
     number stays the final guard: a member someone else added meanwhile fails the whole import (IntegrityError).
     """
     if not preview.is_clean:
@@ -1196,7 +1197,7 @@ def roster_apply(*, preview: Preview, batch: ImportBatch, user=None) -> None:
         pghistory.context(user=getattr(user, "pk", None), import_batch=batch.pk),
         connection.cursor() as cursor,
     ):
-        _check_constraints_now()
+        _check_constraints_now()  # through Django's cursor: pghistory sets the context variables the COPYs need
         _members_create(cursor, preview.new, batch=batch, now=now)
         _members_update(cursor, preview.changed, batch=batch, now=now)
         touched = preview.new + preview.changed
@@ -1241,23 +1242,19 @@ def _check_constraints_at_commit() -> None:
 
 
 def _members_create(cursor, plans: list[PlannedRow], *, batch: ImportBatch, now: datetime) -> None:
-    """Insert the new members in one statement and give each plan its member's id."""
+    """COPY the new members straight into their table, with ids drawn first (COPY returns none): each plan gets its
+    member's id."""
     if not plans:
         return
-    columns = ["id_number", *FIELDS]
-    rows = ((plan.id_number, *plan.fields) for plan in plans)
-    ids = dict(
-        _insert(
-            cursor,
-            Member,
-            columns,
-            rows,
-            constants={"import_batch_id": batch.pk, "created_at": now, "updated_at": now},
-            returning=["id_number", "id"],
-        )
+    for plan, pk in zip(plans, _new_ids(cursor, Member, len(plans)), strict=True):
+        plan.member_id = pk
+    _copy(
+        cursor,
+        Member,
+        ["id", "id_number", *FIELDS],
+        ((plan.member_id, plan.id_number, *plan.fields) for plan in plans),
+        constants={"import_batch_id": batch.pk, "created_at": now, "updated_at": now},
     )
-    for plan in plans:
-        plan.member_id = ids[plan.id_number]
 
 
 def _members_update(cursor, plans: list[PlannedRow], *, batch: ImportBatch, now: datetime) -> None:
@@ -1287,57 +1284,61 @@ def _surveys_create(cursor, plans: list[PlannedRow], *, batch: ImportBatch, user
     """One Survey per written member, with the member's lists at the time."""
     if not plans:
         return
-    columns = ["member_id", "surveyed_on", *SURVEY_FIELDS]
-    rows = ([plan.member_id, plan.surveyed_on, *(plan.fields[index] for index in _SURVEY_INDEXES)] for plan in plans)
+    survey_ids = _new_ids(cursor, Survey, len(plans))
+    rows = (
+        (pk, plan.member_id, plan.surveyed_on, *(plan.fields[index] for index in _SURVEY_INDEXES))
+        for pk, plan in zip(survey_ids, plans, strict=True)
+    )
     constants = {
         "surveyor_id": getattr(user, "pk", None),
         "import_batch_id": batch.pk,
         "notes": f"花名册导入：{batch.file_name}"[:200],
         "created_at": now,
     }
-    survey_ids = dict(_insert(cursor, Survey, columns, rows, constants=constants, returning=["member_id", "id"]))
+    _copy(cursor, Survey, ["id", "member_id", "surveyed_on", *SURVEY_FIELDS], rows, constants=constants)
     for index, relation in enumerate(RELATIONS):
-        links = ((survey_ids[plan.member_id], plan.sets[index]) for plan in plans)
+        links = zip(survey_ids, (plan.sets[index] for plan in plans), strict=True)
         _links_create(cursor, Survey, relation, links)
 
 
 def _links_create(cursor, model, relation: str, links) -> None:
-    """Insert many-to-many rows in one statement; `links` gives (owner id, target ids) pairs."""
+    """COPY many-to-many rows into their table; `links` gives (owner id, target ids) pairs."""
     through, owner_col, target_col = _through(model, relation)
-    owners, targets = [], []
-    for owner, ids in links:
-        for target in sorted(ids):
-            owners.append(owner)
-            targets.append(target)
-    if owners:
-        cursor.execute(
-            f"INSERT INTO {_table(through)} ({_quote(owner_col)}, {_quote(target_col)}) "
-            "SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
-            [_int_array(owners), _int_array(targets)],
-        )
+    rows = ((owner, target) for owner, ids in links for target in sorted(ids))
+    _copy(cursor, through, [owner_col, target_col], rows, constants={})
 
 
-def _insert(cursor, model, columns: list[str], rows, *, constants: dict, returning: list[str]) -> list[tuple]:
-    """INSERT `rows` (values for `columns`) into the model's table in one statement, through a staged COPY.
+def _new_ids(cursor, model, count: int) -> list[int]:
+    """`count` ids from the table's own sequence, in one statement."""
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        [model._meta.db_table, model._meta.pk.column, count],
+    )
+    return [row[0] for row in cursor.fetchall()]
 
-    The columns neither staged nor given in `constants` take their field's default, as Model.save would. The INSERT
-    runs through Django's cursor, so the history triggers see the pghistory context.
+
+def _copy(cursor, model, columns: list[str], rows, *, constants: dict) -> None:
+    """COPY `rows` (values for `columns`) straight into the model's table, `constants` on every row.
+
+    The columns neither given nor in `constants` take their field's default, as Model.save would (the primary key
+    its sequence, unless given). The statement-level history triggers fire for COPY as for INSERT; COPY does not go
+    through Django's cursor, so pghistory's context variables must already be set in the transaction (roster_apply
+    runs a statement through Django's cursor first).
     """
+    constants = _with_defaults(model, columns, constants)
+    names = ", ".join(_quote(name) for name in [*columns, *constants])
+    suffix = "".join("\t" + _copy_text(value) for value in constants.values())
+    with connection.wrap_database_errors:
+        cursor.copy_expert(f"COPY {_table(model)} ({names}) FROM STDIN", _CopySource(rows, suffix))
+
+
+def _with_defaults(model, columns: list[str], constants: dict) -> dict:
+    """`constants` and the default of every other column not in `columns` (the primary key aside)."""
     constants = dict(constants)
     for model_field in model._meta.concrete_fields:
         if not model_field.primary_key and model_field.attname not in columns and model_field.attname not in constants:
             constants[model_field.attname] = model_field.get_default()
-    stage = _stage(cursor, model, columns, rows)
-    names = ", ".join(_quote(name) for name in [*columns, *constants])
-    placeholders = ", ".join(["%s"] * len(constants))
-    cursor.execute(
-        f"INSERT INTO {_table(model)} ({names}) SELECT {', '.join(map(_quote, columns))}, {placeholders} "
-        f"FROM {stage} RETURNING {', '.join(map(_quote, returning))}",
-        list(constants.values()),
-    )
-    result = cursor.fetchall()
-    cursor.execute(f"DROP TABLE {stage}")
-    return result
+    return constants
 
 
 def _stage(cursor, model, columns: list[str], rows) -> str:
@@ -1356,8 +1357,9 @@ class _CopySource:
 
     LINES_PER_READ = 2000
 
-    def __init__(self, rows):
-        self.lines = ("\t".join(map(_copy_text, row)) + "\n" for row in rows)
+    def __init__(self, rows, suffix: str = ""):
+        end = suffix + "\n"  # what every line ends with: the constants' text
+        self.lines = ("\t".join(map(_copy_text, row)) + end for row in rows)
 
     def read(self, size: int = -1) -> str:
         return "".join(islice(self.lines, self.LINES_PER_READ))  # psycopg2 sends whatever length it gets; "" ends

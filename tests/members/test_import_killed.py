@@ -25,9 +25,9 @@ from members.models import ImportBatch, Member, Survey
 
 ROWS = 6000
 APPLICATION = "guanghan-import-killed"  # names the subprocess's session in pg_stat_activity
-# The statements that write the members, before any survey: staging them, inserting them (pghistory puts its
-# context's set_config in front of the INSERT), dropping the stage.
-MEMBER_PHASE = ("COPY roster_stage_member", 'INSERT INTO "members_member"', "DROP TABLE roster_stage_member")
+# The statements that write the members and their lists, before any survey: the COPYs into members_member and its
+# link tables (members_member_skills …), after which the survey ids are drawn.
+MEMBER_PHASE = ('COPY "members_member',)
 
 
 def database_url(settings_dict: dict) -> str:
