@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.db.models import Q
+from django.urls import reverse
 
 from administration.users import STATUSES
 from guanghan.access import ROLE_LABELS
@@ -19,9 +20,28 @@ class UserFilterForm(forms.Form):
         self.fields["q"].widget.attrs["placeholder"] = "如 town01 或 王敏"
 
 
+NO_DEPARTMENT = "none"  # the 干部所在部门 choice for cadres without a department
+CHOOSE_DEPARTMENT_FIRST = "请先选择干部所在部门"
+NO_CADRE = "（不对应干部）"
+
+
+def cadre_label(cadre) -> str:
+    return f"{cadre.name}（{cadre.department.short_name if cadre.department_id else '无部门'}）"
+
+
+def cadres_of(department: str):
+    """The active cadres the account form offers for a 干部所在部门 choice: a department's id, NO_DEPARTMENT or ""."""
+    cadres = Cadre.objects.filter(is_active=True).select_related("department").order_by("name", "pk")
+    if department == NO_DEPARTMENT:
+        return cadres.filter(department=None)
+    if department.isascii() and department.isdigit():
+        return cadres.filter(department_id=int(department))
+    return cadres.none()
+
+
 class CadreChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, cadre):
-        return f"{cadre.name}（{cadre.department.short_name if cadre.department_id else '无部门'}）"
+        return cadre_label(cadre)
 
 
 class AccountForm(forms.ModelForm):
@@ -33,11 +53,17 @@ class AccountForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="业务角色可以兼任；系统管理员、安全管理员、审计管理员只能单独担任，且只能由超级管理员授予。",
     )
+    cadre_department = forms.ChoiceField(
+        label="干部所在部门",
+        required=False,
+        help_text="只用于查找干部：对应干部一栏列出该部门的在职干部。",
+    )
     cadre = CadreChoiceField(
         label="对应干部",
         queryset=Cadre.objects.none(),
         required=False,
         help_text="督查联络员必填：其派驻的村由督查模块的挂职安排决定。",
+        error_messages={"invalid_choice": "所选干部不在所选部门的在职干部中：请先选择干部所在部门，再选择干部。"},
     )
 
     class Meta:
@@ -54,8 +80,14 @@ class AccountForm(forms.ModelForm):
         self.fields["display_name"].required = True
         self.fields["display_name"].error_messages["required"] = "请填写姓名（显示在页面和审计记录中）。"
         self.fields["town"].queryset = Town.objects.order_by("code")
-        self.fields["department"].queryset = Department.objects.filter(is_active=True).order_by("name")
-        self.fields["cadre"].queryset = Cadre.objects.filter(is_active=True).select_related("department")
+        departments = Department.objects.filter(is_active=True).order_by("name")
+        self.fields["department"].queryset = departments
+        self.fields["cadre_department"].choices = [
+            ("", "请选择部门"),
+            (NO_DEPARTMENT, "无所属部门"),
+            *((str(pk), name) for pk, name in departments.values_list("pk", "name")),
+        ]
+        self._offer_cadres()
         if self.instance.pk:
             self.fields["username"].disabled = True
             self.fields["username"].help_text = "用户名不能修改。"
@@ -65,6 +97,30 @@ class AccountForm(forms.ModelForm):
         else:
             del self.fields["is_active"]
             self.held = set()
+
+    def _offer_cadres(self) -> None:
+        """The 对应干部 select lists one department's active cadres, never all of a province's: the department posted
+        in 干部所在部门, or at first the one of the account's cadre (else of the account). static/js/dependent_select.js
+        refreshes the list when 干部所在部门 changes."""
+        if self.is_bound:
+            department = self.data.get(self.add_prefix("cadre_department"), "")
+        else:
+            cadre = self.instance.cadre if self.instance.pk else None
+            if cadre is not None:
+                department = str(cadre.department_id) if cadre.department_id else NO_DEPARTMENT
+            else:
+                department = str(self.instance.department_id or "")
+            self.initial["cadre_department"] = department
+        field = self.fields["cadre"]
+        field.queryset = cadres_of(department)
+        field.empty_label = NO_CADRE if department else CHOOSE_DEPARTMENT_FIRST
+        field.widget.attrs.update(
+            {
+                "data-options-url": reverse("administration:cadre-options"),
+                "data-options-from": "cadre_department",
+                "data-options-key": "cadres",
+            }
+        )
 
     def clean(self):
         cleaned = super().clean()

@@ -6,6 +6,7 @@ app_name = "administration"
 urlpatterns = [
     path("users/", views.user_list, name="user-list"),
     path("users/new/", views.user_create, name="user-create"),
+    path("cadres/options/", views.cadre_options, name="cadre-options"),
     path("users/<int:pk>/", views.user_detail, name="user-detail"),
     path("users/<int:pk>/edit/", views.user_edit, name="user-edit"),
     path("users/<int:pk>/password/", views.user_password, name="user-password"),

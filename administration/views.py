@@ -8,18 +8,29 @@ from django.contrib import messages
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from administration import security, services
-from administration.forms import AccountForm, InitialPasswordForm, ReasonForm, UserFilterForm
+from administration.forms import (
+    CHOOSE_DEPARTMENT_FIRST,
+    NO_CADRE,
+    NO_DEPARTMENT,
+    AccountForm,
+    InitialPasswordForm,
+    ReasonForm,
+    UserFilterForm,
+    cadre_label,
+    cadres_of,
+)
 from administration.models import AdminAction
 from administration.users import users_with_status, with_security
 from guanghan import access
 from guanghan.access import AdminRole, role_required
 from guanghan.lib.client_address import client_address
 from guanghan.lib.paging import CappedPaginator
-from guanghan.models import User, UserRole
+from guanghan.models import Department, User, UserRole
 
 PAGE_SIZE = 50
 ACCOUNT_ADMINS = (AdminRole.SYS_ADMIN, AdminRole.SECURITY_ADMIN)
@@ -73,6 +84,32 @@ def user_detail(request, pk):
         "locks": security.locked_attempts().filter(username=account.username),
     }
     return render(request, "administration/user_detail.html", context)
+
+
+@require_GET
+@role_required(AdminRole.SYS_ADMIN)
+def cadre_options(request):
+    """/administration/cadres/options/?cadre_department=ID|none: the active cadres the account form's 对应干部 offers
+    for that department (administration.forms.AccountForm; static/js/dependent_select.js asks when 干部所在部门
+    changes). Names and departments only: a cadre's phone is not shown."""
+    department = request.GET.get("cadre_department", "").strip()
+    if department and department != NO_DEPARTMENT:
+        if not (department.isascii() and department.isdigit()) or len(department) > 9:
+            return _json({"error": "cadre_department 应为部门的编号（整数）或 none。"}, status=400)
+        if not Department.objects.filter(pk=int(department), is_active=True).exists():
+            return _json({"error": "没有找到该部门，或它已停用。"}, status=404)
+    cadres = cadres_of(department)
+    return _json(
+        {
+            "cadre_department": department or None,
+            "empty_label": NO_CADRE if department else CHOOSE_DEPARTMENT_FIRST,
+            "cadres": [{"id": cadre.pk, "label": cadre_label(cadre)} for cadre in cadres],
+        }
+    )
+
+
+def _json(data: dict, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 @require_http_methods(["GET", "POST"])

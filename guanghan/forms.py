@@ -130,7 +130,7 @@ class PlaceVillageField(VillageChoiceField):
 class PlaceFilterForm(forms.Form):
     """Base of the list filters: a town and a village, offered only within the user's scope.
 
-    The village select lists the chosen town's villages (static/js/place_filter.js refreshes it from
+    The village select lists the chosen town's villages (static/js/dependent_select.js refreshes it from
     /api/villages/?town= when the town changes; without JavaScript the list follows after 查询), or the whole scope
     when it is small. A village given alone selects its town; a village of another town than the chosen one was left
     over from before the town changed, and is dropped.
@@ -149,7 +149,13 @@ class PlaceFilterForm(forms.Form):
         village = self.fields["village"]
         village.queryset = access.villages_visible_to(user).select_related("town").order_by("town__code", "code")
         village.offered = self._offered_villages
-        village.widget.attrs["data-village-options"] = reverse("village-options")
+        village.widget.attrs.update(  # static/js/dependent_select.js
+            {
+                "data-options-url": reverse("village-options"),
+                "data-options-from": "town",
+                "data-options-key": "villages",
+            }
+        )
         self._offered = None
 
     def full_clean(self):

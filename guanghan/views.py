@@ -79,7 +79,7 @@ def village_list(request):
 @role_required(*ALL_ROLES)
 def village_options_json(request):
     """/api/villages/?town=ID: the villages the list filters offer for that town (guanghan.forms.PlaceFilterForm;
-    static/js/place_filter.js asks when the town changes). Without a town: the user's villages when few, else none
+    static/js/dependent_select.js asks when the town changes). Without a town: the user's villages when few, else none
     and `complete` false. A town outside the scope answers 404, like a page for an object outside it."""
     raw = request.GET.get("town", "").strip()
     town = None

@@ -246,6 +246,7 @@ TABLE: dict[str, Entry] = {
     # errors; a security action without its reason is sent back (302) with a message, writing nothing.
     "administration:user-list": Entry(get=may("sys sec su")),
     "administration:user-create": Entry(get=may("sys su"), post=may("sys su")),
+    "administration:cadre-options": Entry(get=may("sys su")),
     "administration:user-detail": Entry(get=may("sys sec su"), args=("user_account",)),
     "administration:user-edit": Entry(get=may("sys su"), post=may("sys su"), args=("user_account",)),
     "administration:user-password": Entry(get=may("sys su"), post=may("sys su"), args=("user_account",)),

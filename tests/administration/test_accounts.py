@@ -304,3 +304,65 @@ def test_two_concurrent_grants_cannot_make_an_administrator_with_another_role():
 
     assert sorted(outcomes) == ["ok", "refused"]
     assert user.groups.count() == 1
+
+
+# 对应干部: one department's cadres at a time ---------------------------------------------------------------------
+
+
+def test_the_account_form_offers_one_departments_cadres_and_creates_a_liaison_account(
+    sys_admin, department, other_department
+):
+    ours, theirs = CadreFactory(department=department, name="李强"), CadreFactory(department=other_department)
+    CadreFactory(department=department, is_active=False)  # retired: never offered
+    client = _client(sys_admin)
+
+    form = client.get(reverse("administration:user-create")).context["form"]
+    assert list(form.fields["cadre"].queryset) == []  # nothing before a department is chosen
+    assert form.fields["cadre"].empty_label == "请先选择干部所在部门"
+
+    response = _create(client, roles=[Role.LIAISON], cadre_department=theirs.department_id, cadre=ours.pk)
+    assert response.status_code == 200
+    assert "所选干部不在所选部门的在职干部中" in " ".join(response.context["form"].errors["cadre"])
+    assert list(response.context["form"].fields["cadre"].queryset) == [theirs]
+
+    response = _create(client, roles=[Role.LIAISON], cadre_department=department.pk, cadre=ours.pk)
+    assert response.status_code == 302
+    assert User.objects.get(username="town19").cadre == ours
+
+
+def test_the_edit_form_opens_on_the_department_of_the_accounts_cadre(sys_admin, department, other_department):
+    cadre = CadreFactory(department=department)
+    CadreFactory(department=other_department)
+    homeless = CadreFactory(department=None)
+    officer = UserFactory(role=Role.LIAISON, cadre=cadre, department=other_department)
+    form = _client(sys_admin).get(reverse("administration:user-edit", args=[officer.pk])).context["form"]
+    assert form.initial["cadre_department"] == str(department.pk)
+    assert list(form.fields["cadre"].queryset) == [cadre]
+
+    officer.cadre = homeless
+    officer.save()
+    form = _client(sys_admin).get(reverse("administration:user-edit", args=[officer.pk])).context["form"]
+    assert form.initial["cadre_department"] == "none"
+    assert list(form.fields["cadre"].queryset) == [homeless]
+
+
+def test_cadre_options_lists_a_departments_active_cadres_without_phones(
+    client, sys_admin, department, other_department, django_assert_max_num_queries
+):
+    CadreFactory.create_batch(12, department=department)
+    CadreFactory(department=department, name="退休干部", is_active=False)
+    CadreFactory(department=other_department)
+    CadreFactory(department=None, name="无部门干部")
+    client.force_login(sys_admin)
+    url = reverse("administration:cadre-options")
+
+    with django_assert_max_num_queries(8):  # session, user, roles, the department, the cadres: not per cadre
+        data = client.get(url, {"cadre_department": department.pk}).json()
+    assert data["empty_label"] == "（不对应干部）"
+    assert len(data["cadres"]) == 12 and all(c["label"].endswith("（农业）") for c in data["cadres"])
+    assert "139" not in str(data)  # names and departments, never a phone
+    homeless = client.get(url, {"cadre_department": "none"}).json()["cadres"]
+    assert [c["label"] for c in homeless] == ["无部门干部（无部门）"]
+    assert client.get(url).json() == {"cadre_department": None, "empty_label": "请先选择干部所在部门", "cadres": []}
+    assert client.get(url, {"cadre_department": "1e3"}).status_code == 400
+    assert client.get(url, {"cadre_department": 999999}).status_code == 404

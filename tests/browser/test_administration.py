@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from guanghan.access import AdminRole, Role
 from tests.browser.conftest import log_in
-from tests.factories import MemberFactory, TownFactory, UserFactory, VillageFactory
+from tests.factories import CadreFactory, DepartmentFactory, MemberFactory, TownFactory, UserFactory, VillageFactory
 
 
 @pytest.fixture
@@ -63,3 +63,27 @@ def test_auditor_reads_the_trail_on_a_phone(phone, live_server, admins):
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the page scrolls sideways ({width} px)"
     assert phone.console_errors == []
+
+
+def test_system_admin_finds_a_liaison_officers_cadre_by_department(page, live_server, admins):
+    farming = DepartmentFactory(name="广汉市农业局", short_name="农业")
+    water = DepartmentFactory(name="广汉市水利局", short_name="水利")
+    CadreFactory(name="李强", department=farming)
+    CadreFactory(name="王涛", department=water)
+    log_in(page, live_server.url, "sysadmin")
+    page.goto(f"{live_server.url}/administration/users/new/")
+    cadre = page.get_by_label("对应干部")
+    expect(cadre.locator("option")).to_have_text(["请先选择干部所在部门"])
+
+    page.get_by_label("干部所在部门").select_option(label="广汉市水利局")
+    expect(cadre.locator("option")).to_have_text(["（不对应干部）", "王涛（水利）"])
+    page.get_by_label("用户名").fill("officer96")
+    page.get_by_label("姓名").fill("王涛")
+    page.get_by_label("督查联络员").check()
+    cadre.select_option(label="王涛（水利）")
+    page.locator("#id_password1").fill("Guanghan2026xyz")
+    page.locator("#id_password2").fill("Guanghan2026xyz")
+    page.get_by_role("button", name="保存").click()
+
+    expect(page.get_by_role("alert").first).to_contain_text("已建立账号 officer96")
+    assert page.console_errors == []

@@ -142,8 +142,9 @@ def test_other_lists_offer_the_chosen_towns_villages_too(client, org_staff, city
 def test_the_village_select_names_the_endpoint_for_the_script(client, org_staff, city):
     client.force_login(org_staff)
     html = client.get("/members/").content.decode()
-    assert f'data-village-options="{reverse("village-options")}"' in html
-    assert "js/place_filter.js" in html
+    assert f'data-options-url="{reverse("village-options")}"' in html
+    assert 'data-options-from="town"' in html
+    assert "js/dependent_select.js" in html
 
 
 # /api/villages/ ----------------------------------------------------------------------------------------------------
