@@ -116,9 +116,18 @@ def test_a_scope_that_sees_nobody_counts_zero(people):
 def test_the_stats_json_makes_a_fixed_number_of_queries(client, org_staff, village, rows, django_assert_num_queries):
     MemberFactory.create_batch(rows, village=village)
     client.force_login(org_staff)
-    # The session, the user and its roles, the party branches, then one pass over the members, the causes' names,
-    # the village → town names, skills and aspirations; the session's save (3). A past day adds the status changes.
-    with django_assert_num_queries(12):
+    # The session, the user and its roles, the party branches, then one pass over the members (summed by town in it),
+    # the causes' names, skills, aspirations; the session's save (3). A past day adds the status changes.
+    with django_assert_num_queries(11):
         assert client.get(reverse("registry-stats")).status_code == 200
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         assert client.get(reverse("registry-stats"), {"as_of": "2016-07-21"}).status_code == 200
+
+
+def test_the_json_gives_whole_numbers_and_a_town_sums_its_villages(client, org_staff, people, village):
+    client.force_login(org_staff)
+    figures = client.get(reverse("registry-stats")).json()
+    in_town = Member.objects.in_registry(TODAY).filter(village__town=village.town).count()
+    assert figures["by_town"][village.town.name] == in_town  # 第三村 and the fixture's village
+    assert type(figures["total"]) is int and all(type(n) is int for n in figures["by_age_band"].values())
+    assert sum(figures["by_age_band"].values()) == figures["total"]
