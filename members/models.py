@@ -204,7 +204,13 @@ class Member(models.Model):
         ordering = ["village_id", "name", "pk"]
         verbose_name = verbose_name_plural = "困难党员（群众）"
         indexes = [
-            models.Index(fields=["village", "status"], name="member_village_status"),
+            # Covering the registry statistics' pass (members/stats.py): an index-only scan reads these columns
+            # instead of the whole, wide member rows (at a million members 0.99 s → 0.66 s, docs/benchmarks.md).
+            models.Index(
+                fields=["village", "status"],
+                name="member_village_status",
+                include=["main_cause", "category", "area", "birth_date", "registered_on", "id"],
+            ),
             models.Index(fields=["name"], name="member_name"),
             models.Index(fields=["birth_date"], name="member_birth_date"),
             models.Index(fields=["category", "status"], name="member_category_status"),
