@@ -20,6 +20,7 @@ import csv
 import difflib
 import hashlib
 import io
+import math
 import re
 import zipfile
 from collections import defaultdict
@@ -464,6 +465,12 @@ def _is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _whole(value) -> bool:
+    """A number cell holding a whole number (Excel stores 12 as 12.0); never an infinity or NaN (a cell beyond
+    Excel's largest number reads as one)."""
+    return _is_number(value) and math.isfinite(value) and value == int(value)
+
+
 def parse_id(value, today: date) -> idnumber.IDNumber:
     if _is_number(value):
         raise CellError(EXCEL_NUMBER_MESSAGE)
@@ -486,6 +493,8 @@ def parse_date(value, *, allow_month: bool = False) -> tuple[date, bool]:
     if isinstance(value, date):
         return value, True
     if _is_number(value):
+        if not math.isfinite(value):
+            raise CellError(f"日期“{value}”不是日期，请写成 2016-07-21 这样的格式")
         if value != int(value):
             raise CellError(
                 f"日期“{value}”被 Excel 当成了小数（如 1990.10 会变成 1990.1），请写成 2016-07-21 这样的格式"
@@ -534,7 +543,7 @@ def parse_money(value) -> Decimal:
 
 
 def parse_household(value) -> int:
-    if _is_number(value) and value == int(value):
+    if _whole(value):
         size = int(value)
     elif isinstance(value, str) and _HOUSEHOLD.fullmatch(value):
         size = int(value.removesuffix("人"))
@@ -553,7 +562,7 @@ INTERNATIONAL_MOBILE = re.compile(r"^(?:\+|00)86[\s-]*(1\d{2}[\s-]*\d{4}[\s-]*\d
 
 def parse_phone(value) -> str:
     """A mobile or fixed number; "+86 138 1234 5678" (the country code as phones show it) is kept as 13812345678."""
-    text = str(int(value)) if _is_number(value) and value == int(value) else str(value).strip()
+    text = str(int(value)) if _whole(value) else str(value).strip()
     if match := INTERNATIONAL_MOBILE.match(text):
         text = match.group(1)
     text = _SPACES.sub("", text)
@@ -998,7 +1007,7 @@ class _Checker:
 def _as_text(value) -> str:
     """A cell as text; a number cell without its ".0" (Excel stores 12 as 12.0)."""
     if _is_number(value):
-        return str(int(value)) if value == int(value) else repr(value)
+        return str(int(value)) if _whole(value) else repr(value)
     return str(value)
 
 

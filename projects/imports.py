@@ -161,8 +161,9 @@ class _Cells:
 
 
 def as_text(value) -> str:
-    """A cell as text with its spaces tidied; a number cell without its ".0"."""
-    if isinstance(value, float) and value == int(value):
+    """A cell as text with its spaces tidied; a number cell without its ".0" (an infinity, as a cell beyond Excel's
+    largest number reads, stays as it is)."""
+    if isinstance(value, float) and value.is_integer():
         value = int(value)
     return re.sub(r"\s+", " ", str(value)).strip()
 

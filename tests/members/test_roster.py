@@ -769,3 +769,16 @@ def test_a_purged_batch_can_no_longer_be_confirmed(stored_batch, org_staff, ever
     with pytest.raises(roster.RosterError, match="已被改动或删除"):
         roster.roster_confirm(batch=batch, villages=everywhere, user=org_staff)
     assert Member.objects.count() == 0
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_a_number_cell_beyond_excels_range_is_a_message_not_a_crash(value):
+    """A cell beyond Excel's largest number reads as an infinity (found by tests/test_fuzz.py): every parser answers
+    with a message for the cell, and as text it stays as written."""
+    from projects.imports import as_text
+
+    for parse in (roster.parse_date, roster.parse_household, roster.parse_phone, roster.parse_money):
+        with pytest.raises(roster.CellError):
+            parse(value)
+    assert roster._as_text(value) == repr(value)
+    assert as_text(value) == str(value)

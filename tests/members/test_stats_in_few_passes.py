@@ -116,12 +116,11 @@ def test_a_scope_that_sees_nobody_counts_zero(people):
 def test_the_stats_json_makes_a_fixed_number_of_queries(client, org_staff, village, rows, django_assert_num_queries):
     MemberFactory.create_batch(rows, village=village)
     client.force_login(org_staff)
-    # The session, the user and its roles, the party branches, then one pass over the members (summed by town in it;
-    # with its transaction and SET LOCAL for the covering index: 4), the causes' names, skills, aspirations; the
-    # session's save (3). A past day adds the status changes.
-    with django_assert_num_queries(14):
+    # The session, the user and its roles, the party branches, then one pass over the members (summed by town in it),
+    # the causes' names, skills, aspirations; the session's save (3). A past day adds the status changes.
+    with django_assert_num_queries(11):
         assert client.get(reverse("registry-stats")).status_code == 200
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(12):
         assert client.get(reverse("registry-stats"), {"as_of": "2016-07-21"}).status_code == 200
 
 
@@ -136,7 +135,7 @@ def test_the_json_gives_whole_numbers_and_a_town_sums_its_villages(client, org_s
 
 def test_the_member_pass_may_read_the_covering_index(transactional_db):
     """member_village_status holds every column the statistics' pass reads, so PostgreSQL can answer it from the
-    index alone (an index-only scan), and the pass lowers random_page_cost for itself only."""
+    index alone (an index-only scan); the pass lowers random_page_cost for its own statement only."""
     from django.db import connection
 
     from members import stats
@@ -144,10 +143,9 @@ def test_the_member_pass_may_read_the_covering_index(transactional_db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_get_indexdef('member_village_status'::regclass)")
         definition = cursor.fetchone()[0]
-    assert "(village_id, status) INCLUDE (main_cause_id, category, area, birth_date, registered_on, id)" in definition
-    with stats._covering_index_cursor("default") as cursor:
-        cursor.execute("SHOW random_page_cost")
+        covered = "INCLUDE (main_cause_id, category, area, birth_date, registered_on, id)"
+        assert f"(village_id, status) {covered}" in definition
+        cursor.execute(stats.INDEX_ONLY + "SELECT current_setting('random_page_cost')")
         assert cursor.fetchone()[0] == "1.1"
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW random_page_cost")
-        assert cursor.fetchone()[0] == "4"  # the other statements keep the server's setting
+        cursor.execute("SELECT current_setting('random_page_cost')")
+        assert cursor.fetchone()[0] == "4"  # the next statements keep the server's setting
