@@ -48,6 +48,18 @@ def in_registry(on: date) -> Q:
     return Q(registered_on__lte=on) & ~Q(pk__in=removed)
 
 
+def _pass_columns(members, **extra):
+    """What a pass over the members reads, under short names for the SQL around it: village `v`, status `s`, main
+    cause `c`, category `k`, area `a`, and `extra` (a condition Q becomes a boolean column)."""
+    extra = {
+        name: ExpressionWrapper(value, output_field=BooleanField()) if isinstance(value, Q) else value
+        for name, value in extra.items()
+    }
+    return members.order_by().values(
+        v=F("village_id"), s=F("status"), c=F("main_cause_id"), k=F("category"), a=F("area"), **extra
+    )
+
+
 def registry_counts(
     members,
     *,
@@ -76,15 +88,7 @@ def registry_counts(
     conditions = {f"f{i}": condition for i, condition in enumerate(flags.values())}
     if registry is not None:
         conditions["r"] = registry
-    rows = members.order_by().values(
-        s=F("status"),
-        c=F("main_cause_id"),
-        v=F("village_id"),
-        k=F("category"),
-        a=F("area"),
-        b=band,
-        **{name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in conditions.items()},
-    )
+    rows = _pass_columns(members, b=band, **conditions)
     try:
         inner, params = rows.query.sql_with_params()
     except EmptyResultSet:  # a scope that can see nobody
@@ -171,14 +175,7 @@ def _registry_pass(members, *, on: date) -> dict:
     """
     bands = age_band_bounds(on)
     younger = {"u46": bands[AGE_BANDS[0]], "u60": ~bands[AGE_BANDS[-1]]}
-    rows = members.order_by().values(
-        v=F("village_id"),
-        s=F("status"),
-        c=F("main_cause_id"),
-        k=F("category"),
-        a=F("area"),
-        **{key: ExpressionWrapper(q, output_field=BooleanField()) for key, q in younger.items()},
-    )
+    rows = _pass_columns(members, **younger)
     result = {"total": 0, "status": Counter(), "main_cause": Counter(), "town": Counter()}
     result |= dict.fromkeys([*Member.Category.values, *Member.Area.values, "band_0", "band_1", "band_2"], 0)
     try:
