@@ -214,9 +214,9 @@ def _copy_all_rate(preview, rows: int) -> float:
     plans, now = preview.new, timezone.now()
     fields = ["id_number", *roster_import.FIELDS]
     constants = {"created_at": now, "updated_at": now}
-    member_extra = _defaults(Member, [*fields, *constants]) | constants
+    member_extra = roster_import._with_defaults(Member, fields, constants)
     survey_columns = ["member_id", "surveyed_on", *roster_import.SURVEY_FIELDS]
-    survey_extra = _defaults(Survey, [*survey_columns, "created_at"]) | {"created_at": now}
+    survey_extra = roster_import._with_defaults(Survey, survey_columns, {"created_at": now})
     start = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('pghistory.context_id', %s, true)", [str(uuid.uuid4())])
@@ -267,13 +267,6 @@ def _check_deferred_constraints() -> None:
     run and the COPY would be timed without them; the import checks its rows as it writes them)."""
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-
-
-def _defaults(model, given: list[str]) -> dict:
-    """The defaults of a model's other columns, as the import's INSERT fills them."""
-    return {
-        f.attname: f.get_default() for f in model._meta.concrete_fields if not f.primary_key and f.attname not in given
-    }
 
 
 def roster(rows: int) -> None:

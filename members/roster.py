@@ -1195,8 +1195,8 @@ def roster_apply(*, preview: Preview, batch: ImportBatch, user=None) -> None:
     surveys, links; the ids drawn from the sequences first), changed members by one UPDATE … FROM a COPY-filled
     temporary table, removed links by one DELETE. The history triggers (statement-level: one history INSERT per
     statement, COPY included) record every row by themselves, under one pghistory context that names the user and
-    the batch. The unique ID
-    number stays the final guard: a member someone else added meanwhile fails the whole import (IntegrityError).
+    the batch. The unique ID number stays the final guard: a member someone else added meanwhile fails the whole
+    import (IntegrityError).
     """
     if not preview.is_clean:
         raise RosterError("文件有错误，未导入任何数据：请改正后重新上传。")
