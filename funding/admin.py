@@ -13,6 +13,7 @@ from funding.models import (
     Loan,
     LoanInstalment,
     Posting,
+    PostingMonth,
     Repayment,
 )
 from guanghan.admin import NoDeleteMixin
@@ -62,6 +63,15 @@ class PostingAdmin(ReadOnlyAdmin):
     list_filter = ["account__channel", "account"]
     list_select_related = ["account", "contribution", "disbursement"]
     search_fields = ["contribution__voucher_no", "disbursement__voucher_no"]
+
+
+@admin.register(PostingMonth)
+class PostingMonthAdmin(ReadOnlyAdmin):
+    list_display = ["account", "month", "money_in", "money_out", "lines"]
+    list_filter = ["account__channel", "month"]
+    list_select_related = ["account"]
+    search_fields = ["account__name", "account__department__name"]
+    date_hierarchy = "month"
 
 
 @admin.register(FundTarget)

@@ -243,6 +243,28 @@ class Disbursement(Line):
         return f"支出 {self.voucher_no}"
 
 
+# Every statement that posts lines adds them to their accounts' months, in one INSERT … ON CONFLICT per statement
+# (COPY and bulk inserts included), in account and month order so that two posting transactions lock the month rows
+# in the same order. Postings are append-only, so insertions are the only change to follow.
+POSTING_MONTH_ADD = """
+INSERT INTO funding_postingmonth (account_id, month, money_in, money_out, lines)
+SELECT account_id,
+       date_trunc('month', posted_on)::date,
+       COALESCE(SUM(amount) FILTER (WHERE contribution_id IS NOT NULL), 0),
+       COALESCE(-SUM(amount) FILTER (WHERE disbursement_id IS NOT NULL), 0),
+       COUNT(*)
+  FROM {source}
+ GROUP BY 1, 2
+ ORDER BY 1, 2
+"""
+POSTING_MONTH_UPSERT = """
+ON CONFLICT (account_id, month) DO UPDATE
+   SET money_in = funding_postingmonth.money_in + EXCLUDED.money_in,
+       money_out = funding_postingmonth.money_out + EXCLUDED.money_out,
+       lines = funding_postingmonth.lines + EXCLUDED.lines
+"""
+
+
 @track_history()
 class Posting(models.Model):
     """One line of an account's journal, in order, with the balance after it (the running balance)."""
@@ -272,10 +294,58 @@ class Posting(models.Model):
                 name="posting_one_document",
             ),
         ]
-        triggers = [append_only("posting_append_only")]
+        triggers = [
+            append_only("posting_append_only"),
+            pgtrigger.Trigger(
+                name="posting_month_add",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                referencing=pgtrigger.Referencing(new="new_postings"),
+                func=POSTING_MONTH_ADD.format(source="new_postings") + POSTING_MONTH_UPSERT + "; RETURN NULL;",
+            ),
+        ]
 
     def __str__(self):
         return f"记账 #{self.seq}"
+
+
+class PostingMonth(models.Model):
+    """An account's postings summed by month (money in, money out, lines), so that a year's figures and a year-end
+    balance read a few rows per account instead of every line.
+
+    Kept by a statement-level trigger on `Posting` (written only by it: a direct write is refused). Money out is
+    positive here; a reversing line counts, with its sign, in the month it was posted, as in the line sums.
+    """
+
+    account = models.ForeignKey(Account, models.PROTECT, related_name="months", verbose_name="资金账户")
+    month = models.DateField("月份", help_text="当月 1 日。")
+    money_in = money("到账收入（元）")
+    money_out = money("支出（元）")
+    lines = models.PositiveIntegerField("记账笔数")
+
+    class Meta:
+        ordering = ["account_id", "month"]
+        verbose_name = verbose_name_plural = "记账月汇总"
+        constraints = [
+            models.UniqueConstraint(fields=["account", "month"], name="posting_month_unique"),
+            models.CheckConstraint(condition=Q(month__day=1), name="posting_month_first_day"),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="posting_month_by_trigger_only",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                func=(
+                    "IF pg_trigger_depth() < 2 THEN "
+                    "RAISE EXCEPTION '记账月汇总由记账明细的触发器维护，不能直接修改'; "
+                    "END IF; RETURN COALESCE(NEW, OLD);"
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.account} {self.month:%Y-%m}"
 
 
 @track_history()

@@ -3,7 +3,8 @@ targets (筹资目标).
 
 Each table is a plain dict — title, columns, rows, a total row — built from grouped database aggregates, so the
 number of queries is fixed whatever the number of lines. The page and the .xlsx export render the same dicts. Pool
-figures come from the postings (one per line, reversals included), so every sum is already net of corrections.
+figures come from the postings (one per line, reversals included), so every sum is already net of corrections; they
+are read from the postings' monthly sums per account (`PostingMonth`, kept by a database trigger).
 """
 
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from funding.models import (
     Disbursement,
     FundTarget,
     Loan,
-    Posting,
+    PostingMonth,
     Repayment,
 )
 from guanghan import access
@@ -93,11 +94,12 @@ def _money(expression="amount", **filters):
 
 
 def _flows(year: int) -> dict:
-    """Money in, money out in the year and the balance at its end, over postings (money out is negative there)."""
+    """Money in, money out in the year and the balance at its end, over the accounts' monthly sums of postings
+    (`PostingMonth`: a few rows per account and year, not every line)."""
     return {
-        "received": _money(contribution__isnull=False, posted_on__year=year),
-        "paid": _money(-F("amount"), disbursement__isnull=False, posted_on__year=year),
-        "balance": _money(posted_on__lte=date(year, 12, 31)),
+        "received": _money("money_in", month__year=year),
+        "paid": _money("money_out", month__year=year),
+        "balance": _money(F("money_in") - F("money_out"), month__lte=date(year, 12, 31)),
     }
 
 
@@ -121,7 +123,7 @@ def by_channel(scope: Scope, year: int, today: date) -> dict:
         by_source=Sum("amount", filter=~Q(source="") & Q(department=None)),
         by_department=Sum("amount", filter=Q(department__isnull=False)),
     )
-    flows = _grouped(Posting.objects.filter(account__in=scope.accounts), "account__channel", **_flows(year))
+    flows = _grouped(PostingMonth.objects.filter(account__in=scope.accounts), "account__channel", **_flows(year))
     rows = []
     for channel in scope.channels:
         figures = flows.get(channel, {"received": ZERO, "paid": ZERO, "balance": ZERO})
@@ -205,8 +207,8 @@ def by_department(scope: Scope, year: int) -> dict:
         .order_by("name")
     )
     targets = _grouped(department_targets, "department", target=Sum("amount"))
-    postings = Posting.objects.filter(account__in=scope.accounts, account__channel=Channel.DEPARTMENT)
-    flows = _grouped(postings, "account__department", **_flows(year))
+    months = PostingMonth.objects.filter(account__in=scope.accounts, account__channel=Channel.DEPARTMENT)
+    flows = _grouped(months, "account__department", **_flows(year))
     paid_out = Disbursement.objects.filter(account__in=scope.accounts, account__channel=Channel.DEPARTMENT)
     reached = {
         "villages": Count("village", distinct=True, filter=STANDING),
@@ -283,10 +285,10 @@ def by_year(scope: Scope) -> dict:
     """Every year's money in and out per channel; bank loans lent and principal repaid."""
     aggregates = {}
     for c in scope.channels:
-        aggregates[f"received_{c.value}"] = _money(contribution__isnull=False, account__channel=c)
-        aggregates[f"paid_{c.value}"] = _money(-F("amount"), disbursement__isnull=False, account__channel=c)
+        aggregates[f"received_{c.value}"] = _money("money_in", account__channel=c)
+        aggregates[f"paid_{c.value}"] = _money("money_out", account__channel=c)
     flows = _grouped(
-        Posting.objects.filter(account__in=scope.accounts).annotate(year=ExtractYear("posted_on")),
+        PostingMonth.objects.filter(account__in=scope.accounts).annotate(year=ExtractYear("month")),
         "year",
         **aggregates,
     )
