@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, Q
 
-from guanghan.models import Industry, PartyBranch, PovertyCause, Skill, Village, phone_validator, track_history
+from guanghan.models import Industry, PartyBranch, PovertyCause, Skill, Village, phone_validator, track, track_history
 
 AGE_BANDS = ("<=45", "46-59", ">=60")
 NOTICE_MIN_DAYS = 5  # 公示 runs at least five days, first and last included
@@ -255,7 +255,7 @@ class Member(models.Model):
 
 def track_links(name: str):
     """A member's skills, aspirations and other causes are history too: each link added or removed is an event."""
-    return pghistory.track(
+    return track(
         pghistory.InsertEvent("add"),
         pghistory.DeleteEvent("remove"),
         obj_field=pghistory.ObjForeignKey(related_name="events", db_constraint=False),

@@ -192,3 +192,35 @@ def test_log_pages_query_count_does_not_grow_with_rows(auditor, org_staff, sys_a
         for name in names:
             with django_assert_max_num_queries(12):
                 assert client.get(reverse(name)).status_code == 200
+
+
+def test_events_of_one_transaction_list_newest_first_by_id(auditor, village):
+    """Every event of one transaction has one time (an import's thousands of rows too); the id orders them, and the
+    rows of the newest page are the last written."""
+    members = MemberFactory.create_batch(3, village=village)  # one test transaction: one pgh_created_at
+    response = _trail(auditor, record="members.memberevent")
+    listed = [row.object_id for row in response.context["rows"]]
+    assert listed == [str(m.pk) for m in reversed(members)]
+
+
+def test_every_history_table_is_indexed_by_time_then_id():
+    """The trail orders by (pgh_created_at, pgh_id); the index must give that order, not only the time."""
+    from django.db import connection
+
+    from administration.trail import event_models
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT t.relname
+              FROM pg_index i
+              JOIN pg_class t ON t.oid = i.indrelid
+             WHERE (SELECT array_agg(a.attname::text ORDER BY k.n)
+                      FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
+                      JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum)
+                   = ARRAY['pgh_created_at', 'pgh_id']
+            """
+        )
+        indexed = {row[0] for row in cursor.fetchall()}
+    tables = {model._meta.db_table for model in event_models()}
+    assert tables and tables <= indexed, sorted(tables - indexed)
