@@ -67,11 +67,15 @@ class PostingAdmin(ReadOnlyAdmin):
 
 @admin.register(PostingMonth)
 class PostingMonthAdmin(ReadOnlyAdmin):
-    list_display = ["account", "month", "money_in", "money_out", "lines"]
-    list_filter = ["account__channel", "month"]
+    list_display = ["account", "month_label", "money_in", "money_out", "lines"]
+    list_filter = ["account__channel", "account"]
     list_select_related = ["account"]
     search_fields = ["account__name", "account__department__name"]
     date_hierarchy = "month"
+
+    @admin.display(description="月份", ordering="month")
+    def month_label(self, obj):
+        return f"{obj.month.year}年{obj.month.month}月"
 
 
 @admin.register(FundTarget)

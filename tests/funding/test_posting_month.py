@@ -1,5 +1,6 @@
 """The postings' monthly sums per account (PostingMonth): kept by a database trigger, equal to the lines, read-only."""
 
+import threading
 from datetime import date
 from decimal import Decimal
 
@@ -126,3 +127,37 @@ def test_the_fund_report_reads_the_months_not_the_lines(special_fund, project, b
         D("30000.50"),
         D("69999.50"),
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_postings_on_two_accounts_add_up(department, bookkeeper):
+    """Eight requests at once, on two accounts and two months: every line is in its month, none twice."""
+    accounts = [services.special_account(), services.account_for_department(department)]
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def receive(n):
+        try:
+            barrier.wait()
+            services.contribution_create(
+                account=accounts[n % 2],
+                source="city_finance" if n % 2 == 0 else "department",
+                department=None if n % 2 == 0 else department,
+                amount=D("100") * (n + 1),
+                received_on=date(2016, 3 + n % 4 // 2, 1),
+                voucher_no=f"CZ-{n}",
+                by=bookkeeper,
+            )
+        except Exception as error:  # any failure fails the test below, with its message
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=receive, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert months() == recomputed()
+    assert sum(row[4] for row in months()) == Posting.objects.count() == 8
