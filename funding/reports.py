@@ -25,6 +25,7 @@ from funding.models import (
     Loan,
     PostingMonth,
     Repayment,
+    standing,
 )
 from guanghan import access
 from guanghan.models import Town
@@ -103,7 +104,7 @@ def _flows(year: int) -> dict:
     }
 
 
-STANDING = Q(reverses__isnull=True, reversal__isnull=True)  # a reversed line paid no village or project
+STANDING = standing(Disbursement)  # a reversed line paid no village or project
 
 
 def _channel_target(row: dict | None, channel: str) -> Decimal | None:
