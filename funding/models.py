@@ -257,9 +257,7 @@ class Disbursement(Line):
 # Every statement that posts lines adds them to their accounts' months, in one INSERT … ON CONFLICT per statement
 # (COPY and bulk inserts included), in account and month order so that two posting transactions lock the month rows
 # in the same order. Postings are append-only, so insertions are the only change to follow.
-POSTING_MONTH_ADD = """
-INSERT INTO funding_postingmonth (account_id, month, money_in, money_out, lines)
-SELECT account_id,
+POSTING_MONTH_SELECT = """SELECT account_id,
        date_trunc('month', posted_on)::date,
        COALESCE(SUM(amount) FILTER (WHERE contribution_id IS NOT NULL), 0),
        COALESCE(-SUM(amount) FILTER (WHERE disbursement_id IS NOT NULL), 0),
@@ -268,6 +266,8 @@ SELECT account_id,
  GROUP BY 1, 2
  ORDER BY 1, 2
 """
+POSTING_MONTH_INTO = "\nINSERT INTO funding_postingmonth (account_id, month, money_in, money_out, lines)\n"
+POSTING_MONTH_ADD = POSTING_MONTH_INTO + POSTING_MONTH_SELECT
 POSTING_MONTH_UPSERT = """
 ON CONFLICT (account_id, month) DO UPDATE
    SET money_in = funding_postingmonth.money_in + EXCLUDED.money_in,
