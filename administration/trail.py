@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from guanghan.access import ROLE_LABELS
 from guanghan.lib.masking import mask_id_number, mask_phone
-from guanghan.models import User
+from guanghan.models import LookupIds, User
 
 OPERATIONS = {
     "insert": "新增",
@@ -212,6 +212,8 @@ def _related_names(*event_sets) -> dict:
             for f in _fields(type(event)):
                 if f.is_relation and (value := _raw(event, f)) is not None:
                     keys[f.related_model].add(value)
+                elif isinstance(f, LookupIds) and (value := _raw(event, f)):
+                    keys[f.lookup_model].update(value)
     names = {}
     for related, pks in keys.items():
         for obj in related._default_manager.filter(pk__in=pks):
@@ -232,6 +234,8 @@ def _show(f, value, names) -> str:
     if f.is_relation:
         name = names.get((f.related_model, value), f"#{value}")
         return ROLE_LABELS.get(name, name) if f.related_model is Group else name
+    if isinstance(f, LookupIds):
+        return "、".join(names.get((f.lookup_model, pk), f"#{pk}") for pk in value) if value else "（空）"
     if f.choices:
         return str(dict(f.flatchoices).get(value, value))
     if isinstance(value, bool):

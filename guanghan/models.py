@@ -6,8 +6,10 @@ from datetime import timedelta
 import pghistory
 import pghistory.models
 import pgtrigger
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q, Sum
@@ -51,7 +53,68 @@ def track_history(**kwargs):
     return track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), **kwargs)
 
 
+class LookupIds(ArrayField):
+    """The ids of some rows of a lookup (致贫原因, 生存技能, 产业) kept in the row itself, sorted: a snapshot's lists.
+
+    One column instead of a link table with a row, two foreign-key checks and three index entries per item: a roster
+    import writes a survey per member (docs/benchmarks.md). No foreign key guards the items, so the table that holds
+    them checks them by a statement-level trigger (`lookup_ids_trigger`), and lookups are never deleted.
+    """
+
+    def __init__(self, lookup: str, *args, **kwargs):
+        self.lookup = lookup  # "app_label.Model"
+        kwargs.pop("base_field", None)
+        kwargs.setdefault("default", list)
+        kwargs.setdefault("blank", True)
+        super().__init__(models.BigIntegerField(), *args, **kwargs)
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        kwargs.pop("base_field", None)
+        kwargs.pop("size", None)
+        return name, "guanghan.models.LookupIds", [self.lookup, *args], kwargs
+
+    @property
+    def lookup_model(self):
+        return apps.get_model(self.lookup)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        """Model instances or ids, in any order and repeated (a list, set or queryset): stored as the sorted distinct
+        ids."""
+        if value is not None and not isinstance(value, str):
+            value = sorted({getattr(item, "pk", item) for item in value})
+        return super().get_db_prep_value(value, connection, prepared)
+
+
+def lookup_ids_trigger(name: str, operation, fields: dict[str, str]):
+    """A statement-level trigger refusing lookup ids that are not in their lookup table (`fields`: column → table)."""
+    checks = "".join(
+        f"""
+        SELECT n.id, item INTO bad_row, bad_item FROM new_rows n CROSS JOIN LATERAL unnest(n.{column}) AS item
+         WHERE item IS NULL OR NOT EXISTS (SELECT 1 FROM {table} l WHERE l.id = item) LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'row % of %: % is not in {table}', bad_row, TG_TABLE_NAME, bad_item
+                USING ERRCODE = 'foreign_key_violation';
+        END IF;"""
+        for column, table in fields.items()
+    )
+    return pgtrigger.Trigger(
+        name=name,
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=operation,
+        referencing=pgtrigger.Referencing(new="new_rows"),
+        declare=[("bad_row", "bigint"), ("bad_item", "bigint")],
+        func=checks + "\n        RETURN NULL;",
+    )
+
+
 code_validator = RegexValidator(r"^\d{9}(\d{3})?$", "区划代码应为 9 位（乡镇）或 12 位（村、社区）数字。")
+
+
+# A lookup row is retired (is_active), never deleted: surveys keep lookup ids in arrays (LookupIds), which no foreign
+# key guards.
+LOOKUP_NEVER_DELETED = pgtrigger.Protect(name="never_deleted", operation=pgtrigger.Delete)
 
 
 class Lookup(models.Model):
@@ -73,11 +136,13 @@ class Lookup(models.Model):
 class PovertyCause(Lookup):
     class Meta(Lookup.Meta):
         verbose_name = verbose_name_plural = "致贫原因"
+        triggers = [LOOKUP_NEVER_DELETED]
 
 
 class Industry(Lookup):
     class Meta(Lookup.Meta):
         verbose_name = verbose_name_plural = "产业"
+        triggers = [LOOKUP_NEVER_DELETED]
 
 
 class Skill(Lookup):
@@ -93,6 +158,7 @@ class Skill(Lookup):
 
     class Meta(Lookup.Meta):
         verbose_name = verbose_name_plural = "生存技能"
+        triggers = [LOOKUP_NEVER_DELETED]
 
 
 @track_history()

@@ -1,8 +1,10 @@
 """Admin screens for the registry (system administrator). Nothing is deleted here either."""
 
+from django import forms
 from django.contrib import admin
 
 from guanghan.admin import NoDeleteMixin
+from guanghan.models import Industry, PovertyCause, Skill
 from members.models import (
     ImportBatch,
     Lifting,
@@ -45,8 +47,39 @@ class MemberAdmin(NoDeleteMixin, admin.ModelAdmin):
     date_hierarchy = "registered_on"
 
 
+class SurveyAdminForm(forms.ModelForm):
+    """The survey's lists (lookup ids in its row) as the lookups' names to tick."""
+
+    other_cause_ids = forms.ModelMultipleChoiceField(
+        PovertyCause.objects.all(), label="其他致贫原因", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    skill_ids = forms.ModelMultipleChoiceField(
+        Skill.objects.all(), label="生存技能", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    aspiration_ids = forms.ModelMultipleChoiceField(
+        Industry.objects.all(), label="致富愿景", required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Survey
+        fields = ["other_cause_ids", "skill_ids", "aspiration_ids"]  # the admin adds the others
+
+    def _clean_ids(self, name: str) -> list[int]:
+        return sorted(item.pk for item in self.cleaned_data[name])
+
+    def clean_other_cause_ids(self):
+        return self._clean_ids("other_cause_ids")
+
+    def clean_skill_ids(self):
+        return self._clean_ids("skill_ids")
+
+    def clean_aspiration_ids(self):
+        return self._clean_ids("aspiration_ids")
+
+
 @admin.register(Survey)
 class SurveyAdmin(NoDeleteMixin, admin.ModelAdmin):
+    form = SurveyAdminForm
     list_display = ["member", "surveyed_on", "surveyor_name", "income_per_capita", "household_size", "main_cause"]
     list_filter = ["allowance", "health", "main_cause"]
     list_select_related = ["member", "main_cause"]

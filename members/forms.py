@@ -236,6 +236,15 @@ def rebased(form: MemberForm, conflict) -> MemberForm:
 
 
 class SurveyForm(CauseFields):
+    # The survey keeps these as lookup ids in its own row (Survey.other_cause_ids …), so they are declared here.
+    other_causes = forms.ModelMultipleChoiceField(
+        PovertyCause.objects.none(), label="其他致贫原因", required=False, widget=CHECKBOXES
+    )
+    skills = forms.ModelMultipleChoiceField(Skill.objects.none(), label="生存技能", required=False, widget=CHECKBOXES)
+    aspirations = forms.ModelMultipleChoiceField(
+        Industry.objects.none(), label="致富愿景", required=False, widget=CHECKBOXES
+    )
+
     class Meta:
         model = Survey
         fields = [
@@ -256,9 +265,6 @@ class SurveyForm(CauseFields):
         ]
         widgets = {
             "surveyed_on": DATE,
-            "other_causes": CHECKBOXES,
-            "skills": CHECKBOXES,
-            "aspirations": CHECKBOXES,
             "living_conditions": forms.Textarea(attrs={"rows": 2}),
             "production_conditions": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 2}),

@@ -7,12 +7,24 @@ the national lifting-out procedure (民主评议 → 核实 → 公示 → 销�
 from datetime import date, timedelta
 
 import pghistory
+import pgtrigger
 from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, Q
 
-from guanghan.models import Industry, PartyBranch, PovertyCause, Skill, Village, phone_validator, track, track_history
+from guanghan.models import (
+    Industry,
+    LookupIds,
+    PartyBranch,
+    PovertyCause,
+    Skill,
+    Village,
+    lookup_ids_trigger,
+    phone_validator,
+    track,
+    track_history,
+)
 
 AGE_BANDS = ("<=45", "46-59", ">=60")
 NOTICE_MIN_DAYS = 5  # 公示 runs at least five days, first and last included
@@ -305,6 +317,13 @@ class MemberOtherCause(models.Model):
         return f"{self.member_id}:{self.povertycause_id}"
 
 
+SURVEY_LOOKUPS = {
+    "other_cause_ids": "guanghan_povertycause",
+    "skill_ids": "guanghan_skill",
+    "aspiration_ids": "guanghan_industry",
+}
+
+
 @track_history()
 class Survey(models.Model):
     """One 摸底调查: what was found on that day. The member's own fields carry the latest survey's values."""
@@ -325,9 +344,11 @@ class Survey(models.Model):
     main_cause = models.ForeignKey(
         PovertyCause, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="主要致贫原因"
     )
-    other_causes = models.ManyToManyField(PovertyCause, blank=True, related_name="+", verbose_name="其他致贫原因")
-    skills = models.ManyToManyField(Skill, blank=True, related_name="+", verbose_name="生存技能")
-    aspirations = models.ManyToManyField(Industry, blank=True, related_name="+", verbose_name="致富愿景")
+    # What the member's lists were that day, in the survey's own row (a snapshot, never edited alone): ids of lookups,
+    # checked by the triggers below.
+    other_cause_ids = LookupIds("guanghan.PovertyCause", verbose_name="其他致贫原因")
+    skill_ids = LookupIds("guanghan.Skill", verbose_name="生存技能")
+    aspiration_ids = LookupIds("guanghan.Industry", verbose_name="致富愿景")
     living_conditions = models.TextField("生活状况", blank=True)
     production_conditions = models.TextField("生产状况", blank=True)
     notes = models.TextField("备注", blank=True)
@@ -343,6 +364,10 @@ class Survey(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(household_size__gte=1), name="survey_household_at_least_one"),
             models.CheckConstraint(condition=Q(income_per_capita__gte=0), name="survey_income_not_negative"),
+        ]
+        triggers = [
+            lookup_ids_trigger(f"lists_known_{operation}", getattr(pgtrigger, operation.title()), SURVEY_LOOKUPS)
+            for operation in ("insert", "update")
         ]
 
     def __str__(self):

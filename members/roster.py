@@ -173,6 +173,7 @@ FIELD_INDEX = {name: index for index, name in enumerate(FIELDS)}
 _NAME, _VILLAGE, _CATEGORY = FIELD_INDEX["name"], FIELD_INDEX["village_id"], FIELD_INDEX["category"]
 _MAIN_CAUSE, _BRANCH, _JOINED = FIELD_INDEX["main_cause_id"], FIELD_INDEX["branch_id"], FIELD_INDEX["joined_party_on"]
 _SURVEY_INDEXES = [FIELD_INDEX[name] for name in SURVEY_FIELDS]
+SURVEY_LISTS = ["other_cause_ids", "skill_ids", "aspiration_ids"]  # RELATIONS order: the survey's lists, in its row
 BLANK = object()  # a blank cell (or an absent column) in a row's tuple: the member keeps what it has
 _NO_IDS: frozenset[int] = frozenset()
 _NO_SETS = (_NO_IDS,) * len(RELATIONS)
@@ -1191,8 +1192,9 @@ def _plan(
 def roster_apply(*, preview: Preview, batch: ImportBatch, user=None) -> None:
     """Write a clean preview in one transaction: new members, changed members, their links, one Survey each.
 
-    A fixed number of statements whatever the row count: new rows go by COPY straight into their tables (members,
-    surveys, links; the ids drawn from the sequences first), changed members by one UPDATE … FROM a COPY-filled
+    A fixed number of statements whatever the row count: new rows go by COPY straight into their tables (members
+    with their ids drawn from the sequence first, their links, and the surveys, whose lists are in their own rows),
+    changed members by one UPDATE … FROM a COPY-filled
     temporary table, removed links by one DELETE. The history triggers (statement-level: one history INSERT per
     statement, COPY included) record every row by themselves, under one pghistory context that names the user and
     the batch. The unique ID number stays the final guard: a member someone else added meanwhile fails the whole
@@ -1290,13 +1292,17 @@ def _members_update(cursor, plans: list[PlannedRow], *, batch: ImportBatch, now:
 
 
 def _surveys_create(cursor, plans: list[PlannedRow], *, batch: ImportBatch, user, now: datetime) -> None:
-    """One Survey per written member, with the member's lists at the time."""
+    """One Survey per written member, with the member's lists at the time in its own row (lookup ids)."""
     if not plans:
         return
-    survey_ids = _new_ids(cursor, Survey, len(plans))
     rows = (
-        (pk, plan.member_id, plan.surveyed_on, *(plan.fields[index] for index in _SURVEY_INDEXES))
-        for pk, plan in zip(survey_ids, plans, strict=True)
+        (
+            plan.member_id,
+            plan.surveyed_on,
+            *(plan.fields[index] for index in _SURVEY_INDEXES),
+            *(_int_array(sorted(ids)) for ids in plan.sets),
+        )
+        for plan in plans
     )
     constants = {
         "surveyor_id": getattr(user, "pk", None),
@@ -1304,10 +1310,8 @@ def _surveys_create(cursor, plans: list[PlannedRow], *, batch: ImportBatch, user
         "notes": f"花名册导入：{batch.file_name}"[:200],
         "created_at": now,
     }
-    _copy(cursor, Survey, ["id", "member_id", "surveyed_on", *SURVEY_FIELDS], rows, constants=constants)
-    for index, relation in enumerate(RELATIONS):
-        links = zip(survey_ids, (plan.sets[index] for plan in plans), strict=True)
-        _links_create(cursor, Survey, relation, links)
+    columns = ["member_id", "surveyed_on", *SURVEY_FIELDS, *SURVEY_LISTS]
+    _copy(cursor, Survey, columns, rows, constants=constants)
 
 
 def _links_create(cursor, model, relation: str, links) -> None:

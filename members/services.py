@@ -22,6 +22,7 @@ SURVEY_FIELDS = [
     "production_conditions",
 ]
 SURVEY_SETS = ["other_causes", "skills", "aspirations"]
+SURVEY_LIST_COLUMNS = {"other_causes": "other_cause_ids", "skills": "skill_ids", "aspirations": "aspiration_ids"}
 
 
 @transaction.atomic
@@ -31,17 +32,21 @@ def member_create(*, data: dict, by) -> Member:
     member = Member.objects.create(**values)
     for name in SURVEY_SETS:
         getattr(member, name).set(data.get(name) or [])
-    survey = Survey.objects.create(
+    Survey.objects.create(
         member=member,
         surveyed_on=member.registered_on,
         surveyor=by,
         surveyor_name=by.get_full_name(),
         notes="登记时的初始调查",
         **{name: getattr(member, name) for name in SURVEY_FIELDS},
+        **survey_lists(data),
     )
-    for name in SURVEY_SETS:
-        getattr(survey, name).set(data.get(name) or [])
     return member
+
+
+def survey_lists(data: dict) -> dict:
+    """The survey's three lists (kept as lookup ids in its row) from a form's chosen lookups."""
+    return {column: list(data.get(name) or []) for name, column in SURVEY_LIST_COLUMNS.items()}
 
 
 @transaction.atomic
@@ -212,10 +217,8 @@ def survey_record(*, member: Member, data: dict, by) -> Survey:
     """Record a 摸底调查. When it is the latest, the member's current values become the survey's."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     survey = Survey.objects.create(
-        member=member, surveyor=by, **{k: v for k, v in data.items() if k not in SURVEY_SETS}
+        member=member, surveyor=by, **{k: v for k, v in data.items() if k not in SURVEY_SETS}, **survey_lists(data)
     )
-    for name in SURVEY_SETS:
-        getattr(survey, name).set(data.get(name) or [])
     latest = member.surveys.order_by("-surveyed_on", "-pk").first()
     if latest.pk == survey.pk:
         for name in SURVEY_FIELDS:

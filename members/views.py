@@ -21,7 +21,7 @@ from guanghan.lib.stats_cache import cached_figures
 from guanghan.models import PartyBranch, User
 from members import services
 from members.forms import LiftingStepForm, MemberFilterForm, MemberForm, StatusChangeForm, SurveyForm, rebased
-from members.models import Lifting, Member
+from members.models import Lifting, Member, Survey
 from members.stats import registry_stats
 
 PAGE_SIZE = 50
@@ -166,7 +166,8 @@ def member_detail(request, pk):
         else:
             sensitive_read_record(request=request, obj=member, fields="身份证号、联系电话", reason=reason)
             revealed = True
-    surveys = member.surveys.select_related("main_cause", "surveyor").prefetch_related("skills", "aspirations")
+    surveys = list(member.surveys.select_related("main_cause", "surveyor"))
+    survey_list_names(surveys)
     context = {
         "member": member,
         "revealed": revealed,
@@ -189,6 +190,22 @@ def member_detail(request, pk):
         "age": member.age_on(timezone.localdate()),
     }
     return render(request, "members/member_detail.html", context)
+
+
+def survey_list_names(surveys) -> None:
+    """Give each survey `list_names`: (label, names) for each of its lists that is not empty (one query per lookup
+    that any of them uses)."""
+    fields = [Survey._meta.get_field(column) for column in services.SURVEY_LIST_COLUMNS.values()]
+    names = {}
+    for f in fields:
+        wanted = {pk for survey in surveys for pk in getattr(survey, f.attname)}
+        names[f] = dict(f.lookup_model.objects.filter(pk__in=wanted).values_list("pk", "name")) if wanted else {}
+    for survey in surveys:
+        survey.list_names = [
+            (f.verbose_name, [names[f].get(pk, f"#{pk}") for pk in getattr(survey, f.attname)])
+            for f in fields
+            if getattr(survey, f.attname)
+        ]
 
 
 def _history(member, limit: int = 50) -> list[dict]:

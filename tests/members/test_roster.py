@@ -411,7 +411,9 @@ def test_a_clean_file_creates_members_surveys_and_links(xlsx, everywhere, org_st
     assert first.import_batch == second.import_batch == batch
     survey = Survey.objects.get(member=first)
     assert (survey.surveyor, survey.import_batch, survey.main_cause.name) == (org_staff, batch, "缺资金")
-    assert [c.name for c in survey.other_causes.all()] == ["因病"]
+    assert survey.other_cause_ids == [PovertyCause.objects.get(name="因病").pk]
+    assert survey.skill_ids == [Skill.objects.get(name="电工").pk]
+    assert survey.aspiration_ids == [Industry.objects.get(name="养殖").pk]
     assert Survey.objects.get(member=second).surveyed_on == date(2016, 7, 21)
     batch.refresh_from_db()
     assert (batch.status, batch.created_count, batch.rows_total, batch.uploaded_by) == ("imported", 2, 2, org_staff)
