@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import pghistory
 import pgtrigger
 from django.core.exceptions import ImproperlyConfigured
 
@@ -271,6 +272,12 @@ PGHISTORY_BASE_MODEL = "guanghan.models.Event"  # named Event: pghistory names e
 # One history INSERT per statement (from its transition table) rather than one trigger call per row: a roster import
 # writes tens of thousands of rows in a few statements, and its history costs a few statements too.
 PGHISTORY_LEVEL = pgtrigger.Statement
+# The columns a history table copies from foreign keys (village, branch, batch, lookups …) are not indexed: nothing
+# reads events by them, and every index is written for every event (a 10,000-row import writes about 45,000). The
+# tracked row and the context stay indexed, and guanghan.models.track indexes the few copied columns that are read.
+PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
+PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(db_index=True)
+PGHISTORY_CONTEXT_FIELD = pghistory.ContextForeignKey(db_index=True)
 
 # Security headers and cookies. Behind an HTTPS-terminating proxy set SECURE_PROXY_SSL_HEADER=1.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -270,8 +270,9 @@ def track_links(name: str):
     return track(
         pghistory.InsertEvent("add"),
         pghistory.DeleteEvent("remove"),
-        obj_field=pghistory.ObjForeignKey(related_name="events", db_constraint=False),
+        obj_field=pghistory.ObjForeignKey(related_name="events", db_constraint=False, db_index=True),
         model_name=name,
+        indexed=("member",),  # a member's link events (services.EditConflict)
     )
 
 
