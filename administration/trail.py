@@ -61,9 +61,12 @@ def record_choices() -> list:
 
 
 def _object_field(event_model) -> str:
-    """The column that names the record: the tracked row, or for a role link the user it belongs to."""
+    """The column that names the record (the number in its page's address): the tracked row, or for a link the row
+    it belongs to (a role link's user, a member's skill's member; `trail_record` on the tracked model)."""
     names = {f.name for f in event_model._meta.fields}
-    return "pgh_obj_id" if "pgh_obj" in names else "user_id"
+    if "pgh_obj" not in names:
+        return "user_id"
+    return getattr(event_model.pgh_tracked_model, "trail_record", "pgh_obj_id")
 
 
 @dataclass(frozen=True)

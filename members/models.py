@@ -266,20 +266,32 @@ class Member(models.Model):
 
 
 def track_links(name: str):
-    """A member's skills, aspirations and other causes are history too: each link added or removed is an event."""
-    return track(
+    """A member's skills, aspirations and other causes are history too: each link added or removed is an event.
+
+    The events are read by member (services.EditConflict; the auditor's trail, which names them by the member, whose
+    page shows the lists), never by the link row's own id, so that column is not indexed.
+    """
+    tracker = track(
         pghistory.InsertEvent("add"),
         pghistory.DeleteEvent("remove"),
-        obj_field=pghistory.ObjForeignKey(related_name="events", db_constraint=False, db_index=True),
+        obj_field=pghistory.ObjForeignKey(related_name="events", db_constraint=False, db_index=False),
         model_name=name,
-        indexed=("member",),  # a member's link events (services.EditConflict)
+        indexed=("member",),
     )
+
+    def decorate(model):
+        model.trail_record = "member_id"  # administration.trail: the record an event belongs to
+        return tracker(model)
+
+    return decorate
 
 
 @track_links("MemberSkillEvent")
 class MemberSkill(models.Model):
-    member = models.ForeignKey(Member, models.CASCADE, related_name="+", db_index=False)  # the unique pair serves it
-    skill = models.ForeignKey(Skill, models.PROTECT, related_name="+")
+    member = models.ForeignKey(
+        Member, models.CASCADE, related_name="+", db_index=False, verbose_name="对象"
+    )  # the unique pair serves it
+    skill = models.ForeignKey(Skill, models.PROTECT, related_name="+", verbose_name="生存技能")
 
     class Meta:
         db_table = "members_member_skills"
@@ -292,8 +304,10 @@ class MemberSkill(models.Model):
 
 @track_links("MemberAspirationEvent")
 class MemberAspiration(models.Model):
-    member = models.ForeignKey(Member, models.CASCADE, related_name="+", db_index=False)  # the unique pair serves it
-    industry = models.ForeignKey(Industry, models.PROTECT, related_name="+")
+    member = models.ForeignKey(
+        Member, models.CASCADE, related_name="+", db_index=False, verbose_name="对象"
+    )  # the unique pair serves it
+    industry = models.ForeignKey(Industry, models.PROTECT, related_name="+", verbose_name="致富愿景")
 
     class Meta:
         db_table = "members_member_aspirations"
@@ -306,8 +320,10 @@ class MemberAspiration(models.Model):
 
 @track_links("MemberOtherCauseEvent")
 class MemberOtherCause(models.Model):
-    member = models.ForeignKey(Member, models.CASCADE, related_name="+", db_index=False)  # the unique pair serves it
-    povertycause = models.ForeignKey(PovertyCause, models.PROTECT, related_name="+")
+    member = models.ForeignKey(
+        Member, models.CASCADE, related_name="+", db_index=False, verbose_name="对象"
+    )  # the unique pair serves it
+    povertycause = models.ForeignKey(PovertyCause, models.PROTECT, related_name="+", verbose_name="其他致贫原因")
 
     class Meta:
         db_table = "members_member_other_causes"

@@ -261,6 +261,27 @@ def test_history_tables_index_the_row_the_context_and_only_the_copied_columns_th
         }
         indexed = {column for t, column in single if t == table}
         assert indexed & copied == ({READ_BY[table]} if table in READ_BY else set()), table
-        if any(f.name == "pgh_obj" for f in model._meta.fields):
+        if any(f.name == "pgh_obj" for f in model._meta.fields) and table not in READ_BY:
             assert "pgh_obj_id" in indexed, table
         assert "pgh_context_id" in indexed, table
+
+
+def test_a_members_list_changes_are_found_by_the_members_number(auditor, member):
+    """A skill added to a member is an event of the link table, named in the trail by the member's number (the one in
+    the member page's address), not by the link row's own id, and labelled in Chinese."""
+    from guanghan.models import Skill
+    from members.models import MemberSkill
+
+    electrician = Skill.objects.get(name="电工")
+    link = MemberSkill.objects.create(member=member, skill=electrician)
+
+    rows = _trail(auditor, object_id=member.pk).context["rows"]
+
+    added = [row for row in rows if row.record_type == "对象的生存技能"]
+    assert [(row.operation, row.object_id, row.title) for row in added] == [
+        ("添加关联", str(member.pk), "对象：张德福")
+    ]
+    assert {c.label: c.new for c in added[0].changes} == {"对象": "张德福", "生存技能": "电工"}
+    assert {row.object_id for row in rows} == {str(member.pk)}
+    if link.pk != member.pk:
+        assert not _trail(auditor, object_id=link.pk, record="members.memberskillevent").context["rows"]
