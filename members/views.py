@@ -209,33 +209,54 @@ def survey_list_names(surveys) -> None:
 
 
 def _history(member, limit: int = 50) -> list[dict]:
-    """Who changed what and when, from the trigger-kept history (two queries)."""
-    events = list(member.events.order_by("pgh_id").select_related("pgh_context")[: limit + 1])
-    user_ids = {e.pgh_context.metadata.get("user") for e in events if e.pgh_context}
+    """Who changed what and when, newest first, from the trigger-kept history: the member's own events and those of
+    its three lists (生存技能 …), one row per save (a request's events share its context). The latest `limit` saves,
+    in a fixed number of queries (five)."""
+    events = list(member.events.order_by("-pgh_id").select_related("pgh_context")[: limit + 1])[::-1]
+    link_events = []
+    for relation in services.SURVEY_SETS:  # the member's three lists
+        through = Member._meta.get_field(relation).remote_field.through
+        label = str(Member._meta.get_field(relation).verbose_name)
+        history = through.events.field.model.objects.filter(member_id=member.pk).select_related("pgh_context")
+        link_events += [(label, event) for event in history.order_by("-pgh_id")[:limit]]
+    contexts = [e.pgh_context for e in events] + [e.pgh_context for _, e in link_events]
+    user_ids = {c.metadata.get("user") for c in contexts if c}
     names = dict(User.objects.filter(pk__in=[u for u in user_ids if u]).values_list("pk", "display_name"))
+
+    saves: dict = {}
+
+    def row(at, label, context) -> dict:
+        metadata = context.metadata if context else {}
+        user = metadata.get("user")
+        by = names.get(user, "系统（导入或后台任务）" if not user else "已删除用户")
+        return {"at": at, "label": label, "fields": [], "by": by, "address": metadata.get("ip", ""), "n": len(saves)}
+
+    def key(event):  # a save: its request's context, or (outside any) its transaction's time
+        return event.pgh_context_id or event.pgh_created_at
+
     tracked = [f for f in Member._meta.concrete_fields if f.name not in ("created_at", "updated_at", "id", "version")]
-    rows, previous = [], None
+    previous = None
     for event in events:
-        changed = []
-        if previous is not None:
-            for field in tracked:
-                old, new = getattr(previous, field.attname), getattr(event, field.attname)
-                if old != new:
-                    changed.append(str(field.verbose_name))
-        context = event.pgh_context.metadata if event.pgh_context else {}
-        rows.append(
-            {
-                "at": event.pgh_created_at,
-                "label": {"insert": "新建", "update": "修改"}.get(event.pgh_label, event.pgh_label),
-                "fields": changed,
-                "by": names.get(
-                    context.get("user"), "系统（导入或后台任务）" if not context.get("user") else "已删除用户"
-                ),
-                "address": context.get("ip", ""),
-            }
+        current = saves.setdefault(
+            key(event),
+            row(event.pgh_created_at, {"insert": "新建", "update": "修改"}.get(event.pgh_label), event.pgh_context),
         )
+        if previous is not None:
+            current["fields"] += [
+                str(f.verbose_name)
+                for f in tracked
+                if getattr(previous, f.attname) != getattr(event, f.attname)
+                and str(f.verbose_name) not in current["fields"]
+            ]
+        elif len(events) > limit:
+            current["baseline"] = True  # the save before the latest `limit`: only compared against
         previous = event
-    return list(reversed([r for r in rows if r["label"] != "修改" or r["fields"]]))
+    for label, event in link_events:
+        current = saves.setdefault(key(event), row(event.pgh_created_at, "修改", event.pgh_context))
+        if label not in current["fields"]:
+            current["fields"].append(label)
+    shown = [r for r in saves.values() if not r.get("baseline") and (r["label"] != "修改" or r["fields"])]
+    return sorted(shown, key=lambda r: (r["at"], r["n"]), reverse=True)[:limit]
 
 
 @require_http_methods(["GET", "POST"])

@@ -165,6 +165,44 @@ def test_editing_saves_and_the_history_says_who_changed_what(client, town_staff,
     assert latest["by"] == town_staff.display_name
 
 
+def test_a_change_of_the_lists_is_in_the_members_history_with_the_rest_of_its_save(client, town_staff, member):
+    """The lists are kept in link tables with their own history; the member page shows them with the member's own
+    fields, one row per save, newest first."""
+    from guanghan.models import Skill
+
+    electrician = Skill.objects.get(name="电工")
+    client.force_login(town_staff)
+    data = form_data(member.village, id_number=member.id_number, name="张德富", skills=[electrician.pk])
+    data["version"] = member.version
+    assert client.post(reverse("members:member-edit", args=[member.pk]), data).status_code == 302
+    client.post(reverse("members:survey-create", args=[member.pk]), survey_data(surveyed_on="2016-11-01"))
+
+    history = client.get(reverse("members:member-detail", args=[member.pk])).context["history"]
+
+    survey_save, edit, created = history
+    assert (survey_save["label"], survey_save["fields"], survey_save["by"]) == (
+        "修改",
+        ["家庭人口", "家庭年人均收入（元）", "低保类型", "健康状况", "劳动能力", "生存技能"],
+        town_staff.display_name,
+    )
+    assert edit["label"] == "修改" and {"姓名", "生存技能"} <= set(edit["fields"])
+    assert created["label"] == "新建"
+
+
+def test_the_history_shows_the_latest_saves_of_a_long_history(client, town_staff, member):
+    import pghistory
+
+    for n in range(55):  # each in its own request's context, as a page's saves are
+        with pghistory.context(user=town_staff.pk):
+            member.notes = f"第{n}次"
+            member.save()
+    client.force_login(town_staff)
+    history = client.get(reverse("members:member-detail", args=[member.pk])).context["history"]
+    assert len(history) == 50
+    assert all(row["fields"] == ["备注"] for row in history)
+    assert history[0]["at"] >= history[-1]["at"]
+
+
 # Detail: masking and the logged reveal -----------------------------------------------------------------------
 
 
