@@ -253,7 +253,7 @@ def _history(member, limit: int = 50) -> list[dict]:
         previous = event
     for label, event in link_events:
         current = saves.setdefault(key(event), row(event.pgh_created_at, "修改", event.pgh_context))
-        if label not in current["fields"]:
+        if current["label"] == "修改" and label not in current["fields"]:  # a new member's lists are part of 新建
             current["fields"].append(label)
     shown = [r for r in saves.values() if not r.get("baseline") and (r["label"] != "修改" or r["fields"])]
     return sorted(shown, key=lambda r: (r["at"], r["n"]), reverse=True)[:limit]
