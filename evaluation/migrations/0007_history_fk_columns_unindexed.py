@@ -4,6 +4,42 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from guanghan.migration_ops import AlterFieldsAtOnce
+
+# The state changes below stand as Django wrote them; the database side is one statement, which drops the
+# single-column indexes of these (history table, column) pairs whatever their names, instead of one operation per
+# field (each renders the whole project state: about 30 s of every test database's creation for these migrations).
+UNINDEXED = [
+    ("evaluation_agreementevent", "by_id"),
+    ("evaluation_agreementevent", "department_id"),
+    ("evaluation_agreementevent", "village_id"),
+    ("evaluation_assessmentyearevent", "closed_by_id"),
+    ("evaluation_blockevent", "year_id"),
+    ("evaluation_resultevent", "department_id"),
+    ("evaluation_resultevent", "year_id"),
+    ("evaluation_rulebandevent", "year_id"),
+    ("evaluation_scoreevent", "block_id"),
+    ("evaluation_scoreevent", "by_id"),
+    ("evaluation_scoreevent", "department_id"),
+    ("evaluation_scoreevent", "year_id"),
+    ("evaluation_yeareventevent", "by_id"),
+    ("evaluation_yeareventevent", "year_id"),
+]
+
+
+def _drop(pairs) -> str:
+    listed = ", ".join(f"('{table}', '{column}')" for table, column in pairs)
+    return (
+        "DO $$ DECLARE found record; BEGIN FOR found IN SELECT i.indexrelid::regclass AS name FROM pg_index i "
+        "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indnatts = 1 "
+        f"AND NOT i.indisunique AND (i.indrelid::regclass::text, a.attname::text) IN ({listed}) "
+        "LOOP EXECUTE 'DROP INDEX ' || found.name; END LOOP; END $$"
+    )
+
+
+def _create(pairs) -> list[str]:
+    return [f'CREATE INDEX ON "{table}" ("{column}")' for table, column in pairs]
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -12,7 +48,7 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
-    operations = [
+    state_operations = [
         migrations.AlterField(
             model_name="agreementevent",
             name="by",
@@ -199,4 +235,17 @@ class Migration(migrations.Migration):
                 verbose_name="考核年度",
             ),
         ),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            database_operations=[
+                migrations.RunSQL(_drop(UNINDEXED), reverse_sql=_create(UNINDEXED)),
+                *[op for op in state_operations if isinstance(op, migrations.AddIndex)],
+            ],
+            state_operations=[
+                AlterFieldsAtOnce([op for op in state_operations if isinstance(op, migrations.AlterField)]),
+                *[op for op in state_operations if not isinstance(op, migrations.AlterField)],
+            ],
+        )
     ]

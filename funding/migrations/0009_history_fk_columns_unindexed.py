@@ -4,6 +4,57 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from guanghan.migration_ops import AlterFieldsAtOnce
+
+# The state changes below stand as Django wrote them; the database side is one statement, which drops the
+# single-column indexes of these (history table, column) pairs whatever their names, instead of one operation per
+# field (each renders the whole project state: about 30 s of every test database's creation for these migrations).
+UNINDEXED = [
+    ("funding_accountevent", "department_id"),
+    ("funding_contributionevent", "account_id"),
+    ("funding_contributionevent", "by_id"),
+    ("funding_contributionevent", "cadre_id"),
+    ("funding_contributionevent", "department_id"),
+    ("funding_contributionevent", "reverses_id"),
+    ("funding_contributionevent", "town_id"),
+    ("funding_disbursementevent", "account_id"),
+    ("funding_disbursementevent", "by_id"),
+    ("funding_disbursementevent", "member_id"),
+    ("funding_disbursementevent", "project_id"),
+    ("funding_disbursementevent", "reverses_id"),
+    ("funding_disbursementevent", "village_id"),
+    ("funding_fundtargetevent", "department_id"),
+    ("funding_guaranteegroupevent", "by_id"),
+    ("funding_guaranteegroupevent", "village_id"),
+    ("funding_guaranteemembershipevent", "group_id"),
+    ("funding_guaranteemembershipevent", "member_id"),
+    ("funding_loanevent", "by_id"),
+    ("funding_loanevent", "guarantee_group_id"),
+    ("funding_loanevent", "member_id"),
+    ("funding_loanevent", "project_id"),
+    ("funding_loaninstalmentevent", "loan_id"),
+    ("funding_postingevent", "account_id"),
+    ("funding_postingevent", "contribution_id"),
+    ("funding_postingevent", "disbursement_id"),
+    ("funding_repaymentevent", "by_id"),
+    ("funding_repaymentevent", "loan_id"),
+    ("funding_repaymentevent", "reverses_id"),
+]
+
+
+def _drop(pairs) -> str:
+    listed = ", ".join(f"('{table}', '{column}')" for table, column in pairs)
+    return (
+        "DO $$ DECLARE found record; BEGIN FOR found IN SELECT i.indexrelid::regclass AS name FROM pg_index i "
+        "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indnatts = 1 "
+        f"AND NOT i.indisunique AND (i.indrelid::regclass::text, a.attname::text) IN ({listed}) "
+        "LOOP EXECUTE 'DROP INDEX ' || found.name; END LOOP; END $$"
+    )
+
+
+def _create(pairs) -> list[str]:
+    return [f'CREATE INDEX ON "{table}" ("{column}")' for table, column in pairs]
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -14,7 +65,7 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
-    operations = [
+    state_operations = [
         migrations.AlterField(
             model_name="accountevent",
             name="department",
@@ -422,4 +473,17 @@ class Migration(migrations.Migration):
                 verbose_name="冲销的记录",
             ),
         ),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            database_operations=[
+                migrations.RunSQL(_drop(UNINDEXED), reverse_sql=_create(UNINDEXED)),
+                *[op for op in state_operations if isinstance(op, migrations.AddIndex)],
+            ],
+            state_operations=[
+                AlterFieldsAtOnce([op for op in state_operations if isinstance(op, migrations.AlterField)]),
+                *[op for op in state_operations if not isinstance(op, migrations.AlterField)],
+            ],
+        )
     ]

@@ -4,6 +4,46 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from guanghan.migration_ops import AlterFieldsAtOnce
+
+# The state changes below stand as Django wrote them; the database side is one statement, which drops the
+# single-column indexes of these (history table, column) pairs whatever their names, instead of one operation per
+# field (each renders the whole project state: about 30 s of every test database's creation for these migrations).
+UNINDEXED = [
+    ("members_liftingevent", "member_id"),
+    ("members_liftingevent", "started_by_id"),
+    ("members_memberaspirationevent", "industry_id"),
+    ("members_memberaspirationevent", "member_id"),
+    ("members_memberevent", "branch_id"),
+    ("members_memberevent", "import_batch_id"),
+    ("members_memberevent", "main_cause_id"),
+    ("members_memberevent", "village_id"),
+    ("members_memberothercauseevent", "member_id"),
+    ("members_memberothercauseevent", "povertycause_id"),
+    ("members_memberskillevent", "member_id"),
+    ("members_memberskillevent", "skill_id"),
+    ("members_statuschangeevent", "by_id"),
+    ("members_statuschangeevent", "member_id"),
+    ("members_surveyevent", "import_batch_id"),
+    ("members_surveyevent", "main_cause_id"),
+    ("members_surveyevent", "member_id"),
+    ("members_surveyevent", "surveyor_id"),
+]
+
+
+def _drop(pairs) -> str:
+    listed = ", ".join(f"('{table}', '{column}')" for table, column in pairs)
+    return (
+        "DO $$ DECLARE found record; BEGIN FOR found IN SELECT i.indexrelid::regclass AS name FROM pg_index i "
+        "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indnatts = 1 "
+        f"AND NOT i.indisunique AND (i.indrelid::regclass::text, a.attname::text) IN ({listed}) "
+        "LOOP EXECUTE 'DROP INDEX ' || found.name; END LOOP; END $$"
+    )
+
+
+def _create(pairs) -> list[str]:
+    return [f'CREATE INDEX ON "{table}" ("{column}")' for table, column in pairs]
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -13,7 +53,7 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
-    operations = [
+    state_operations = [
         migrations.AlterField(
             model_name="liftingevent",
             name="member",
@@ -270,4 +310,17 @@ class Migration(migrations.Migration):
             model_name="memberskillevent",
             index=models.Index(fields=["member"], name="memberskillevent_3dece8_mem"),
         ),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            database_operations=[
+                migrations.RunSQL(_drop(UNINDEXED), reverse_sql=_create(UNINDEXED)),
+                *[op for op in state_operations if isinstance(op, migrations.AddIndex)],
+            ],
+            state_operations=[
+                AlterFieldsAtOnce([op for op in state_operations if isinstance(op, migrations.AlterField)]),
+                *[op for op in state_operations if not isinstance(op, migrations.AlterField)],
+            ],
+        )
     ]

@@ -4,6 +4,52 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from guanghan.migration_ops import AlterFieldsAtOnce
+
+# The state changes below stand as Django wrote them; the database side is one statement, which drops the
+# single-column indexes of these (history table, column) pairs whatever their names, instead of one operation per
+# field (each renders the whole project state: about 30 s of every test database's creation for these migrations).
+UNINDEXED = [
+    ("projects_attendanceevent", "member_id"),
+    ("projects_attendanceevent", "training_id"),
+    ("projects_consultationevent", "by_id"),
+    ("projects_consultationevent", "department_id"),
+    ("projects_consultationevent", "project_id"),
+    ("projects_enrollmentevent", "by_id"),
+    ("projects_enrollmentevent", "member_id"),
+    ("projects_enrollmentevent", "project_id"),
+    ("projects_householdcontactevent", "by_id"),
+    ("projects_householdcontactevent", "pairing_id"),
+    ("projects_householdpairingevent", "cadre_id"),
+    ("projects_householdpairingevent", "member_id"),
+    ("projects_projectevent", "association_id"),
+    ("projects_projectevent", "branch_id"),
+    ("projects_projectevent", "department_id"),
+    ("projects_projectevent", "industry_id"),
+    ("projects_projectevent", "recommended_by_id"),
+    ("projects_projectevent", "village_id"),
+    ("projects_trainingevent", "created_by_id"),
+    ("projects_trainingevent", "department_id"),
+    ("projects_trainingevent", "project_id"),
+    ("projects_trainingevent", "town_id"),
+    ("projects_villagepairingevent", "department_id"),
+    ("projects_villagepairingevent", "village_id"),
+]
+
+
+def _drop(pairs) -> str:
+    listed = ", ".join(f"('{table}', '{column}')" for table, column in pairs)
+    return (
+        "DO $$ DECLARE found record; BEGIN FOR found IN SELECT i.indexrelid::regclass AS name FROM pg_index i "
+        "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indnatts = 1 "
+        f"AND NOT i.indisunique AND (i.indrelid::regclass::text, a.attname::text) IN ({listed}) "
+        "LOOP EXECUTE 'DROP INDEX ' || found.name; END LOOP; END $$"
+    )
+
+
+def _create(pairs) -> list[str]:
+    return [f'CREATE INDEX ON "{table}" ("{column}")' for table, column in pairs]
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -13,7 +59,7 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
-    operations = [
+    state_operations = [
         migrations.AlterField(
             model_name="attendanceevent",
             name="member",
@@ -349,4 +395,17 @@ class Migration(migrations.Migration):
                 verbose_name="村（社区）",
             ),
         ),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            database_operations=[
+                migrations.RunSQL(_drop(UNINDEXED), reverse_sql=_create(UNINDEXED)),
+                *[op for op in state_operations if isinstance(op, migrations.AddIndex)],
+            ],
+            state_operations=[
+                AlterFieldsAtOnce([op for op in state_operations if isinstance(op, migrations.AlterField)]),
+                *[op for op in state_operations if not isinstance(op, migrations.AlterField)],
+            ],
+        )
     ]

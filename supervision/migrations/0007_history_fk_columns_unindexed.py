@@ -4,6 +4,48 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from guanghan.migration_ops import AlterFieldsAtOnce
+
+# The state changes below stand as Django wrote them; the database side is one statement, which drops the
+# single-column indexes of these (history table, column) pairs whatever their names, instead of one operation per
+# field (each renders the whole project state: about 30 s of every test database's creation for these migrations).
+UNINDEXED = [
+    ("supervision_assignmentevent", "officer_id"),
+    ("supervision_assignmentevent", "village_id"),
+    ("supervision_liaisonofficerevent", "cadre_id"),
+    ("supervision_questionnaireevent", "by_id"),
+    ("supervision_questionnaireevent", "officer_id"),
+    ("supervision_questionnaireevent", "project_id"),
+    ("supervision_questionnaireevent", "village_id"),
+    ("supervision_rectificationevent", "opened_by_id"),
+    ("supervision_rectificationevent", "owner_department_id"),
+    ("supervision_rectificationevent", "project_id"),
+    ("supervision_rectificationevent", "village_id"),
+    ("supervision_rectificationevent", "visit_id"),
+    ("supervision_rectificationstepevent", "by_id"),
+    ("supervision_rectificationstepevent", "rectification_id"),
+    ("supervision_responseevent", "questionnaire_id"),
+    ("supervision_visitevent", "by_id"),
+    ("supervision_visitevent", "officer_id"),
+    ("supervision_visitevent", "project_id"),
+    ("supervision_visitevent", "village_id"),
+    ("supervision_visitphotoevent", "visit_id"),
+]
+
+
+def _drop(pairs) -> str:
+    listed = ", ".join(f"('{table}', '{column}')" for table, column in pairs)
+    return (
+        "DO $$ DECLARE found record; BEGIN FOR found IN SELECT i.indexrelid::regclass AS name FROM pg_index i "
+        "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indnatts = 1 "
+        f"AND NOT i.indisunique AND (i.indrelid::regclass::text, a.attname::text) IN ({listed}) "
+        "LOOP EXECUTE 'DROP INDEX ' || found.name; END LOOP; END $$"
+    )
+
+
+def _create(pairs) -> list[str]:
+    return [f'CREATE INDEX ON "{table}" ("{column}")' for table, column in pairs]
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -13,7 +55,7 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
-    operations = [
+    state_operations = [
         migrations.AlterField(
             model_name="assignmentevent",
             name="officer",
@@ -288,4 +330,17 @@ class Migration(migrations.Migration):
                 verbose_name="督查记录",
             ),
         ),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            database_operations=[
+                migrations.RunSQL(_drop(UNINDEXED), reverse_sql=_create(UNINDEXED)),
+                *[op for op in state_operations if isinstance(op, migrations.AddIndex)],
+            ],
+            state_operations=[
+                AlterFieldsAtOnce([op for op in state_operations if isinstance(op, migrations.AlterField)]),
+                *[op for op in state_operations if not isinstance(op, migrations.AlterField)],
+            ],
+        )
     ]
