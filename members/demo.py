@@ -138,7 +138,8 @@ def seed(log) -> None:
     if not new:
         log(f"信息库：已有 {len(plan)} 名对象，未作改动")
         return
-    records = _history(rng, [p[0] for p in new], surveyor)  # sets each member's final status and income first
+    lists = {id(m): tuple(sorted(x.pk for x in chosen) for chosen in rest) for m, *rest in new}  # for the surveys
+    records = _history(rng, [p[0] for p in new], surveyor, lists)  # sets each member's final status and income first
     created = Member.objects.bulk_create([p[0] for p in new], batch_size=2000)
     _link(created, new)
     for model, rows in records.items():
@@ -161,7 +162,7 @@ def _link(members, plan):
         getattr(Member, name).through.objects.bulk_create(through_rows, batch_size=5000)
 
 
-def _history(rng, members, surveyor) -> dict:
+def _history(rng, members, surveyor, lists: dict) -> dict:
     """Surveys in 2014–2016, help from a month after registration, and the lifting-out procedure."""
     surveys, changes, liftings = [], [], []
     party = [m for m in members if m.category == Member.Category.PARTY]
@@ -189,6 +190,9 @@ def _history(rng, members, surveyor) -> dict:
                     health=member.health,
                     labour_capacity=member.labour_capacity,
                     main_cause=member.main_cause,
+                    other_cause_ids=lists[id(member)][0],
+                    skill_ids=lists[id(member)][1],
+                    aspiration_ids=lists[id(member)][2],
                     living_conditions=member.living_conditions,
                     production_conditions=member.production_conditions,
                 )

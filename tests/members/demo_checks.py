@@ -33,6 +33,15 @@ def test_every_demo_id_is_valid_and_every_member_was_surveyed(seeded):
     assert Survey.objects.values("member").distinct().count() == Member.objects.count()
 
 
+def test_every_demo_survey_carries_its_members_lists(seeded):
+    """Each member has one or two aspirations (致富愿景): every survey has them, as its member does (a member may have
+    learnt a skill in a training since)."""
+    assert not Survey.objects.filter(aspiration_ids=[]).exists()
+    survey = Survey.objects.exclude(skill_ids=[]).select_related("member").first()
+    assert set(survey.skill_ids) <= set(survey.member.skills.values_list("pk", flat=True))
+    assert survey.aspiration_ids == sorted(survey.member.aspirations.values_list("pk", flat=True))
+
+
 def test_the_lifted_went_through_the_whole_procedure(seeded):
     lifted = Member.objects.filter(status="lifted")
     closed = Lifting.objects.filter(closed_on__isnull=False, member__in=lifted)

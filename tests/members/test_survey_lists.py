@@ -2,11 +2,11 @@
 pages name them, the database refuses ids that are no lookup, lookups are never deleted, and the migration moved the
 lists out of the old link tables."""
 
+import importlib
 from datetime import date
 
 import pytest
-from django.db import IntegrityError, InternalError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import IntegrityError, InternalError, connection, migrations, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -17,6 +17,20 @@ from tests.members.test_member_pages import survey_data
 
 def lookup(model, name):
     return model.objects.get(name=name)
+
+
+def make_survey(member, **lists) -> Survey:
+    """A survey of 2016-05-10 with `lists` (other_cause_ids=…, skill_ids=…, aspiration_ids=…)."""
+    return Survey.objects.create(
+        member=member,
+        surveyed_on=date(2016, 5, 10),
+        household_size=2,
+        income_per_capita=1000,
+        allowance="none",
+        health="healthy",
+        labour_capacity="normal",
+        **lists,
+    )
 
 
 def post_survey(client, member, **changes):
@@ -63,16 +77,7 @@ def test_the_member_page_names_each_surveys_lists_in_a_fixed_number_of_queries(
 
 def test_ids_are_stored_sorted_and_once(member):
     skills = list(Skill.objects.order_by("-pk")[:2])
-    survey = Survey.objects.create(
-        member=member,
-        surveyed_on=date(2016, 5, 10),
-        household_size=1,
-        income_per_capita=0,
-        allowance="none",
-        health="healthy",
-        labour_capacity="normal",
-        skill_ids=[skills[0], skills[1].pk, skills[0].pk],
-    )
+    survey = make_survey(member, skill_ids=[skills[0], skills[1].pk, skills[0].pk])
     survey.refresh_from_db()
     assert survey.skill_ids == sorted(s.pk for s in skills)
 
@@ -81,15 +86,7 @@ def test_ids_are_stored_sorted_and_once(member):
 @pytest.mark.parametrize("bad", [[999_999], [None]], ids=["unknown", "null"])
 def test_the_database_refuses_an_id_that_is_no_lookup(member, column, bad):
     """By SQL, past the field's own cleaning: an insert or an update naming no lookup fails."""
-    survey = Survey.objects.create(
-        member=member,
-        surveyed_on=date(2016, 5, 10),
-        household_size=1,
-        income_per_capita=0,
-        allowance="none",
-        health="healthy",
-        labour_capacity="normal",
-    )
+    survey = make_survey(member)
     lists = {"other_cause_ids": "'{}'", "skill_ids": "'{}'", "aspiration_ids": "'{}'", column: "%s::bigint[]"}
     insert = (
         "INSERT INTO members_survey (member_id, surveyed_on, household_size, income_per_capita, allowance, health, "
@@ -116,16 +113,7 @@ def test_a_lookup_is_retired_never_deleted(db, model):
 
 def test_the_admin_ticks_a_surveys_lists_by_name(client, superuser, member):
     ill, electrician = lookup(PovertyCause, "因病"), lookup(Skill, "电工")
-    survey = Survey.objects.create(
-        member=member,
-        surveyed_on=date(2016, 5, 10),
-        household_size=2,
-        income_per_capita=1000,
-        allowance="none",
-        health="healthy",
-        labour_capacity="normal",
-        skill_ids=[electrician.pk],
-    )
+    survey = make_survey(member, skill_ids=[electrician.pk])
     client.force_login(superuser)
     url = reverse("admin:members_survey_change", args=[survey.pk])
     response = client.get(url)
@@ -154,15 +142,7 @@ def test_the_admin_ticks_a_surveys_lists_by_name(client, superuser, member):
 
 def test_the_trail_names_a_surveys_lists(client, auditor, superuser, member):
     ill = lookup(PovertyCause, "因病")
-    survey = Survey.objects.create(
-        member=member,
-        surveyed_on=date(2016, 5, 10),
-        household_size=2,
-        income_per_capita=1000,
-        allowance="none",
-        health="healthy",
-        labour_capacity="normal",
-    )
+    survey = make_survey(member)
     Survey.objects.filter(pk=survey.pk).update(other_cause_ids=[ill.pk])
     reader = Client()
     reader.force_login(auditor)
@@ -172,39 +152,27 @@ def test_the_trail_names_a_surveys_lists(client, auditor, superuser, member):
 
 
 def test_the_migration_moves_the_link_rows_into_the_surveys(member):
-    """Back to before the move, a survey with its lists in the old link tables; forward again: they are in its row.
-    Inside the test's transaction, so it is all rolled back."""
+    """The data step of members/0012: a survey's rows in the old link tables (temporary tables of the same names
+    here, which PostgreSQL reads first) become its arrays, sorted. The schema steps are Django's own."""
+    migration = importlib.import_module("members.migrations.0012_survey_lists_in_row")
+    [move] = [op for op in migration.Migration.operations if isinstance(op, migrations.RunSQL)]
     ill, electrician, breeding = lookup(PovertyCause, "因病"), lookup(Skill, "电工"), lookup(Industry, "养殖")
     other_cause = lookup(PovertyCause, "缺技术")
-    before, after = ("members", "0011_history_time_id_index"), ("members", "0012_survey_lists_in_row")
+    survey = make_survey(member)
+    rows = {
+        "members_survey_other_causes": ("povertycause_id", [other_cause.pk, ill.pk]),
+        "members_survey_skills": ("skill_id", [electrician.pk]),
+        "members_survey_aspirations": ("industry_id", [breeding.pk]),
+    }
     with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending trigger events when the tables are altered
-    executor = MigrationExecutor(connection)
-    executor.migrate([before])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO members_survey (member_id, surveyed_on, household_size, income_per_capita, allowance, "
-            "health, labour_capacity, surveyor_name, living_conditions, production_conditions, notes, created_at) "
-            "VALUES (%s, '2016-05-10', 1, 0, 'none', 'healthy', 'normal', '', '', '', '', now()) RETURNING id",
-            [member.pk],
-        )
-        survey_id = cursor.fetchone()[0]
-        cursor.execute(
-            "INSERT INTO members_survey_other_causes (survey_id, povertycause_id) VALUES (%s, %s), (%s, %s)",
-            [survey_id, other_cause.pk, survey_id, ill.pk],
-        )
-        cursor.execute(
-            "INSERT INTO members_survey_skills (survey_id, skill_id) VALUES (%s, %s)", [survey_id, electrician.pk]
-        )
-        cursor.execute(
-            "INSERT INTO members_survey_aspirations (survey_id, industry_id) VALUES (%s, %s)", [survey_id, breeding.pk]
-        )
-    executor = MigrationExecutor(connection)
-    executor.migrate([after])
-    survey = Survey.objects.get(pk=survey_id)
+        for table, (column, ids) in rows.items():
+            cursor.execute(f"CREATE TEMPORARY TABLE {table} (id serial, survey_id bigint, {column} bigint)")
+            for pk in ids:
+                cursor.execute(f"INSERT INTO {table} (survey_id, {column}) VALUES (%s, %s)", [survey.pk, pk])
+        for statement in move.sql:
+            cursor.execute(statement)
+        for table in rows:
+            cursor.execute(f"DROP TABLE pg_temp.{table}")
+    survey.refresh_from_db()
     assert survey.other_cause_ids == sorted([ill.pk, other_cause.pk])
     assert (survey.skill_ids, survey.aspiration_ids) == ([electrician.pk], [breeding.pk])
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass('members_survey_skills')")
-        assert cursor.fetchone()[0] is None
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
