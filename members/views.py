@@ -239,7 +239,11 @@ def _history(member, limit: int = 50) -> list[dict]:
     for event in events:
         current = saves.setdefault(
             key(event),
-            row(event.pgh_created_at, {"insert": "新建", "update": "修改"}.get(event.pgh_label), event.pgh_context),
+            row(
+                event.pgh_created_at,
+                {"insert": "新建", "update": "修改"}.get(event.pgh_label, event.pgh_label),
+                event.pgh_context,
+            ),
         )
         if previous is not None:
             current["fields"] += [

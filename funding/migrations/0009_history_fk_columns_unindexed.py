@@ -4,11 +4,9 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from guanghan.migration_ops import AlterFieldsAtOnce
+from guanghan.migration_ops import unindex_history_fields
 
-# The state changes below stand as Django wrote them; the database side is one statement, which drops the
-# single-column indexes of these (history table, column) pairs whatever their names, instead of one operation per
-# field (each renders the whole project state: about 30 s of every test database's creation for these migrations).
+# The (history table, column) pairs whose single-column index goes; see guanghan.migration_ops.unindex_history_fields.
 UNINDEXED = [
     ("funding_accountevent", "department_id"),
     ("funding_contributionevent", "account_id"),
@@ -40,20 +38,6 @@ UNINDEXED = [
     ("funding_repaymentevent", "loan_id"),
     ("funding_repaymentevent", "reverses_id"),
 ]
-
-
-def _drop(pairs) -> str:
-    listed = ", ".join(f"('{table}', '{column}')" for table, column in pairs)
-    return (
-        "DO $$ DECLARE found record; BEGIN FOR found IN SELECT i.indexrelid::regclass AS name FROM pg_index i "
-        "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indnatts = 1 "
-        f"AND NOT i.indisunique AND (i.indrelid::regclass::text, a.attname::text) IN ({listed}) "
-        "LOOP EXECUTE 'DROP INDEX ' || found.name; END LOOP; END $$"
-    )
-
-
-def _create(pairs) -> list[str]:
-    return [f'CREATE INDEX ON "{table}" ("{column}")' for table, column in pairs]
 
 
 class Migration(migrations.Migration):
@@ -475,15 +459,4 @@ class Migration(migrations.Migration):
         ),
     ]
 
-    operations = [
-        migrations.SeparateDatabaseAndState(
-            database_operations=[
-                migrations.RunSQL(_drop(UNINDEXED), reverse_sql=_create(UNINDEXED)),
-                *[op for op in state_operations if isinstance(op, migrations.AddIndex)],
-            ],
-            state_operations=[
-                AlterFieldsAtOnce([op for op in state_operations if isinstance(op, migrations.AlterField)]),
-                *[op for op in state_operations if not isinstance(op, migrations.AlterField)],
-            ],
-        )
-    ]
+    operations = [unindex_history_fields(state_operations, UNINDEXED)]
