@@ -215,7 +215,7 @@ def _copy_all_rate(preview, rows: int) -> float:
     fields = ["id_number", *roster_import.FIELDS]
     constants = {"created_at": now, "updated_at": now}
     member_extra = roster_import._with_defaults(Member, fields, constants)
-    survey_columns = ["member_id", "surveyed_on", *roster_import.SURVEY_FIELDS, *roster_import.SURVEY_LISTS]
+    survey_columns = ["member_id", "surveyed_on", *roster_import.SURVEY_FIELDS, *roster_import.SURVEY_LIST_COLUMNS]
     survey_extra = roster_import._with_defaults(Survey, survey_columns, {"created_at": now})
     start = time.perf_counter()
     with connection.cursor() as cursor:
@@ -241,7 +241,7 @@ def _copy_all_rate(preview, rows: int) -> float:
                 pk,
                 plan.surveyed_on,
                 *(plan.fields[i] for i in roster_import._SURVEY_INDEXES),
-                *("{" + ",".join(map(str, sorted(ids))) + "}" for ids in plan.sets),
+                *(roster_import._int_array(sorted(ids)) for ids in plan.sets),
                 *survey_extra.values(),
             )
             for pk, plan in zip(member_ids, plans, strict=True)

@@ -334,6 +334,8 @@ class MemberOtherCause(models.Model):
         return f"{self.member_id}:{self.povertycause_id}"
 
 
+# The member's lists (relation) and the survey columns that keep them on the day of a survey, in the roster's order.
+SURVEY_LISTS = {"other_causes": "other_cause_ids", "skills": "skill_ids", "aspirations": "aspiration_ids"}
 SURVEY_LOOKUPS = {
     "other_cause_ids": "guanghan_povertycause",
     "skill_ids": "guanghan_skill",

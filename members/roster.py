@@ -45,7 +45,7 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from guanghan.lib import idnumber, uploads
 from guanghan.models import Industry, PartyBranch, PovertyCause, Skill, Town, Village, phone_validator
-from members.models import ImportBatch, Member, Survey
+from members.models import SURVEY_LISTS, ImportBatch, Member, Survey
 
 MAX_BYTES = uploads.MAX_BYTES
 MAX_ROWS = uploads.MAX_ROWS
@@ -173,7 +173,7 @@ FIELD_INDEX = {name: index for index, name in enumerate(FIELDS)}
 _NAME, _VILLAGE, _CATEGORY = FIELD_INDEX["name"], FIELD_INDEX["village_id"], FIELD_INDEX["category"]
 _MAIN_CAUSE, _BRANCH, _JOINED = FIELD_INDEX["main_cause_id"], FIELD_INDEX["branch_id"], FIELD_INDEX["joined_party_on"]
 _SURVEY_INDEXES = [FIELD_INDEX[name] for name in SURVEY_FIELDS]
-SURVEY_LISTS = ["other_cause_ids", "skill_ids", "aspiration_ids"]  # RELATIONS order: the survey's lists, in its row
+SURVEY_LIST_COLUMNS = [SURVEY_LISTS[relation] for relation in RELATIONS]  # the survey's lists, in its row
 BLANK = object()  # a blank cell (or an absent column) in a row's tuple: the member keeps what it has
 _NO_IDS: frozenset[int] = frozenset()
 _NO_SETS = (_NO_IDS,) * len(RELATIONS)
@@ -1310,7 +1310,7 @@ def _surveys_create(cursor, plans: list[PlannedRow], *, batch: ImportBatch, user
         "notes": f"花名册导入：{batch.file_name}"[:200],
         "created_at": now,
     }
-    columns = ["member_id", "surveyed_on", *SURVEY_FIELDS, *SURVEY_LISTS]
+    columns = ["member_id", "surveyed_on", *SURVEY_FIELDS, *SURVEY_LIST_COLUMNS]
     _copy(cursor, Survey, columns, rows, constants=constants)
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from guanghan.lib.masking import mask_id_number, mask_phone
 from guanghan.models import User
-from members.models import Lifting, Member, StatusChange, Survey
+from members.models import SURVEY_LISTS, Lifting, Member, StatusChange, Survey
 
 SURVEY_FIELDS = [
     "household_size",
@@ -22,7 +22,6 @@ SURVEY_FIELDS = [
     "production_conditions",
 ]
 SURVEY_SETS = ["other_causes", "skills", "aspirations"]
-SURVEY_LIST_COLUMNS = {"other_causes": "other_cause_ids", "skills": "skill_ids", "aspirations": "aspiration_ids"}
 
 
 @transaction.atomic
@@ -46,7 +45,7 @@ def member_create(*, data: dict, by) -> Member:
 
 def survey_lists(data: dict) -> dict:
     """The survey's three lists (kept as lookup ids in its row) from a form's chosen lookups."""
-    return {column: list(data.get(name) or []) for name, column in SURVEY_LIST_COLUMNS.items()}
+    return {column: list(data.get(name) or []) for name, column in SURVEY_LISTS.items()}
 
 
 @transaction.atomic

@@ -21,7 +21,7 @@ from guanghan.lib.stats_cache import cached_figures
 from guanghan.models import PartyBranch, User
 from members import services
 from members.forms import LiftingStepForm, MemberFilterForm, MemberForm, StatusChangeForm, SurveyForm, rebased
-from members.models import Lifting, Member, Survey
+from members.models import SURVEY_LISTS, Lifting, Member, Survey
 from members.stats import registry_stats
 
 PAGE_SIZE = 50
@@ -195,7 +195,7 @@ def member_detail(request, pk):
 def survey_list_names(surveys) -> None:
     """Give each survey `list_names`: (label, names) for each of its lists that is not empty (one query per lookup
     that any of them uses)."""
-    fields = [Survey._meta.get_field(column) for column in services.SURVEY_LIST_COLUMNS.values()]
+    fields = [Survey._meta.get_field(column) for column in SURVEY_LISTS.values()]
     names = {}
     for f in fields:
         wanted = {pk for survey in surveys for pk in getattr(survey, f.attname)}
@@ -237,14 +237,10 @@ def _history(member, limit: int = 50) -> list[dict]:
     tracked = [f for f in Member._meta.concrete_fields if f.name not in ("created_at", "updated_at", "id", "version")]
     previous = None
     for event in events:
-        current = saves.setdefault(
-            key(event),
-            row(
-                event.pgh_created_at,
-                {"insert": "新建", "update": "修改"}.get(event.pgh_label, event.pgh_label),
-                event.pgh_context,
-            ),
-        )
+        if key(event) not in saves:
+            label = {"insert": "新建", "update": "修改"}.get(event.pgh_label, event.pgh_label)
+            saves[key(event)] = row(event.pgh_created_at, label, event.pgh_context)
+        current = saves[key(event)]
         if previous is not None:
             current["fields"] += [
                 str(f.verbose_name)
@@ -256,7 +252,9 @@ def _history(member, limit: int = 50) -> list[dict]:
             current["baseline"] = True  # the save before the latest `limit`: only compared against
         previous = event
     for label, event in link_events:
-        current = saves.setdefault(key(event), row(event.pgh_created_at, "修改", event.pgh_context))
+        if key(event) not in saves:
+            saves[key(event)] = row(event.pgh_created_at, "修改", event.pgh_context)
+        current = saves[key(event)]
         if current["label"] == "修改" and label not in current["fields"]:  # a new member's lists are part of 新建
             current["fields"].append(label)
     shown = [r for r in saves.values() if not r.get("baseline") and (r["label"] != "修改" or r["fields"])]
