@@ -7,8 +7,10 @@
     roster_apply(preview=..., ...)      write a clean preview in one transaction and a fixed number of statements
                                         (COPY into temporary tables, then one INSERT/UPDATE per table), one Survey
                                         per created or changed member, the batch's counts
+    roster_write(path=..., batch=...)   check and write in one pass (the check of the next rows runs while the
+                                        rows before them are written); a file with errors writes nothing
     roster_confirm(batch=..., ...)      the pages' confirmation: the stored file re-read (refused if its sha256
-                                        changed), checked again, applied once
+                                        changed), checked again and written (roster_write), once
     roster_import(path=..., ...)        the management command's check-and-write in one go
 
 The ID number is the key: a known ID updates that member, a new one creates it. A blank cell (or a missing column)
@@ -23,8 +25,9 @@ import io
 import math
 import re
 import zipfile
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -35,7 +38,7 @@ from pathlib import Path
 import pghistory
 from defusedxml import ElementTree
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -671,13 +674,21 @@ class _Existing:
     links: tuple[dict[int, int], ...]  # RELATIONS order: {lookup id: through-row pk}
 
 
-def _load_existing(id_numbers: list[str]) -> dict[str, _Existing]:
+def _load_existing(id_numbers: list[str], *, cursor=None) -> dict[str, _Existing]:
+    """The registry's members with these ID numbers, their values and links. With `cursor` (a raw psycopg2 cursor:
+    the roster writer's thread), the same queries run on it instead of through Django's connection."""
+
+    def rows(queryset):
+        if cursor is None:
+            return queryset
+        cursor.execute(*queryset.query.sql_with_params())
+        return cursor.fetchall()
+
     existing: dict[str, _Existing] = {}
     for start in range(0, len(id_numbers), LOOKUP_CHUNK):
         chunk = id_numbers[start : start + LOOKUP_CHUNK]
-        for pk, id_number, status, *values in Member.objects.filter(id_number__in=chunk).values_list(
-            "pk", "id_number", "status", *FIELDS
-        ):
+        members = Member.objects.filter(id_number__in=chunk).values_list("pk", "id_number", "status", *FIELDS)
+        for pk, id_number, status, *values in rows(members):
             existing[id_number] = _Existing(pk, status, tuple(values), tuple({} for _ in RELATIONS))
     by_pk = {item.pk: item for item in existing.values()}
     pks = list(by_pk)
@@ -685,7 +696,7 @@ def _load_existing(id_numbers: list[str]) -> dict[str, _Existing]:
         through, member_col, target_col = _through(Member, relation)
         for start in range(0, len(pks), LOOKUP_CHUNK):
             links = through.objects.filter(**{f"{member_col}__in": pks[start : start + LOOKUP_CHUNK]})
-            for link_pk, member_id, target_id in links.values_list("pk", member_col, target_col):
+            for link_pk, member_id, target_id in rows(links.values_list("pk", member_col, target_col)):
                 by_pk[member_id].links[index][target_id] = link_pk
     return existing
 
@@ -1039,34 +1050,38 @@ def _is_total(cells: list, name_index: int) -> bool:
     )
 
 
-def roster_preview(path: Path, *, villages, today: date | None = None) -> Preview:
-    """Read and check a roster file; write nothing. `villages` is the queryset of villages the rows may name."""
-    today = today or timezone.localdate()
-    path = Path(path)
-    preview = Preview()
-    try:
+class _Reading:
+    """A roster file opened for checking: the header found and the directory loaded (RosterError for a file that
+    cannot be read as a whole); rows() then checks the data rows one by one."""
+
+    def __init__(self, path: Path, *, villages, today: date, preview: Preview):
+        self.preview = preview
         try:
             uploads.check_spreadsheet(path, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
         except uploads.UploadError as exc:
             raise RosterError(str(exc)) from None
         formulas = xlsx_formula_cells(path) if path.suffix.lower() == ".xlsx" else set()
-        rows = read_rows(path)
-        header = _find_header(rows)
+        self.lines = read_rows(path)
+        header = _find_header(self.lines)
         if header is None:
             raise RosterError(
                 f"没有找到表头：前 {HEADER_SCAN_ROWS} 行中应有一行同时含“姓名”和“身份证号”。请使用导入模板的表头。"
             )
-        header_row, columns = header
-        missing = [column for column in REQUIRED if column not in columns]
+        header_row, self.columns = header
+        missing = [column for column in REQUIRED if column not in self.columns]
         if missing:
             raise RosterError(f"第{header_row}行的表头缺少必填列：{'、'.join(missing)}。请按导入模板补上这些列。")
-        directory = Directory(villages)
-        checker = _Checker(directory, {k: v for k, v in columns.items() if k != "序号"}, formulas, today)
-        parsed: list[_Row] = []
-        first_seen: dict[str, int] = {}  # ID number → its row
-        duplicated: dict[str, list[int]] = {}  # ID number → its rows, for an ID on several rows
+        self.directory = Directory(villages)
+        self.checker = _Checker(self.directory, {k: v for k, v in self.columns.items() if k != "序号"}, formulas, today)
+        self.first_seen: dict[str, int] = {}  # ID number → its row
+        self.duplicated: dict[str, list[int]] = {}  # ID number → its rows, for an ID on several rows
+
+    def rows(self) -> Iterator[_Row]:
+        """The rows that passed their checks, in file order; the others leave their errors with the checker. Blank,
+        total and repeated header rows are skipped; an ID number met again goes into `duplicated`."""
+        columns, preview, checker = self.columns, self.preview, self.checker
         used = sorted(index for key, index in columns.items() if key != "序号")
-        for number, cells in rows:
+        for number, cells in self.lines:
             if all(clean_cell(cells[i]) in (None, "") for i in used if i < len(cells)):
                 continue
             if _is_total(cells, columns["姓名"]):
@@ -1078,18 +1093,33 @@ def roster_preview(path: Path, *, villages, today: date | None = None) -> Previe
                 raise RosterError(f"数据超过 {MAX_ROWS:,} 行：请拆分为几个文件分别导入。")
             row = checker.check(number, cells)
             if row is not None:
-                parsed.append(row)
-                first = first_seen.setdefault(row.id_number, number)
+                first = self.first_seen.setdefault(row.id_number, number)
                 if first != number:
-                    duplicated.setdefault(row.id_number, [first]).append(number)
+                    self.duplicated.setdefault(row.id_number, [first]).append(number)
+                yield row
+
+    @property
+    def is_clean(self) -> bool:
+        """No row so far has an error (a plan's own errors aside)."""
+        return not self.checker.errors and not self.duplicated
+
+
+def roster_preview(path: Path, *, villages, today: date | None = None) -> Preview:
+    """Read and check a roster file; write nothing. `villages` is the queryset of villages the rows may name."""
+    today = today or timezone.localdate()
+    preview = Preview()
+    try:
+        reading = _Reading(Path(path), villages=villages, today=today, preview=preview)
+        parsed = list(reading.rows())
     except RosterError as exc:
         return Preview(errors=[Issue(None, "", str(exc))])
 
     if preview.rows_total == 0:
         preview.errors.append(Issue(None, "", "文件中没有数据行：请在表头下方填写名单。"))
         return preview
+    checker, directory, duplicated = reading.checker, reading.directory, reading.duplicated
     preview.errors, preview.warnings = checker.errors, checker.warnings
-    del first_seen
+    del reading.first_seen
     for numbers in duplicated.values():
         for number in numbers:
             others = "、".join(f"第{n}行" for n in numbers if n != number)
@@ -1192,13 +1222,9 @@ def _plan(
 def roster_apply(*, preview: Preview, batch: ImportBatch, user=None) -> None:
     """Write a clean preview in one transaction: new members, changed members, their links, one Survey each.
 
-    A fixed number of statements whatever the row count: new rows go by COPY straight into their tables (members
-    with their ids drawn from the sequence first, their links, and the surveys, whose lists are in their own rows),
-    changed members by one UPDATE … FROM a COPY-filled
-    temporary table, removed links by one DELETE. The history triggers (statement-level: one history INSERT per
-    statement, COPY included) record every row by themselves, under one pghistory context that names the user and
-    the batch. The unique ID number stays the final guard: a member someone else added meanwhile fails the whole
-    import (IntegrityError).
+    A fixed number of statements whatever the row count (see _write); the batch gets the preview's counts. The
+    unique ID number stays the final guard: a member someone else added meanwhile fails the whole import
+    (IntegrityError).
     """
     if not preview.is_clean:
         raise RosterError("文件有错误，未导入任何数据：请改正后重新上传。")
@@ -1209,27 +1235,187 @@ def roster_apply(*, preview: Preview, batch: ImportBatch, user=None) -> None:
         connection.cursor() as cursor,
     ):
         _check_constraints_now()  # through Django's cursor: pghistory sets the context variables the COPYs need
-        _members_create(cursor, preview.new, batch=batch, now=now)
-        _members_update(cursor, preview.changed, batch=batch, now=now)
-        touched = preview.new + preview.changed
-        for index, relation in enumerate(RELATIONS):
-            through = _through(Member, relation)[0]
-            stale = [pk for plan in preview.changed for pk in plan.links_removed[index]]
-            if stale:
-                cursor.execute(
-                    f"DELETE FROM {_table(through)} WHERE {_quote(through._meta.pk.column)} = ANY(%s::bigint[])",
-                    [_int_array(stale)],
-                )
-            added = ((plan.member_id, plan.links_added[index]) for plan in touched)
-            _links_create(cursor, Member, relation, added)
-        _surveys_create(cursor, touched, batch=batch, user=user, now=now)
-        counts = preview.counts()
-        for name, value in counts.items():
-            setattr(batch, name, value)
-        batch.status = ImportBatch.Status.IMPORTED
-        batch.imported_at = now
-        batch.save(update_fields=[*counts, "status", "imported_at"])
+        _write(cursor, preview.new, preview.changed, batch=batch, user=user, now=now)
+        _batch_imported(batch, preview, now=now)
         _check_constraints_at_commit()
+
+
+def roster_write(*, path: Path, villages, batch: ImportBatch, user=None, today: date | None = None) -> Preview:
+    """Check a roster file and write it in the same pass: what the confirmation and the command do.
+
+    The rows are checked in Python while PostgreSQL writes the rows checked before them (a writer thread on the
+    same connection and transaction, WRITE_CHUNK rows at a time), so the check and the write take two cores instead
+    of one after the other (docs/benchmarks.md, "Checked while written"). The first row with an error stops the
+    writing and everything written is rolled back: a file with errors writes nothing, and the Preview returned is
+    roster_preview's, with every error of the file.
+    """
+    today = today or timezone.localdate()
+    preview = Preview()
+    try:
+        reading = _Reading(Path(path), villages=villages, today=today, preview=preview)
+        with transaction.atomic():
+            if _write_as_read(reading, preview, batch=batch, user=user, today=today):
+                return preview
+            transaction.set_rollback(True)
+    except RosterError as exc:
+        return Preview(errors=[Issue(None, "", str(exc))])
+    return roster_preview(path, villages=villages, today=today)
+
+
+WRITE_CHUNK = 1000  # rows checked before they are handed over: the last chunk's write is the part not overlapped
+WRITES_AHEAD = 2  # chunks handed over and not yet written: memory stays bounded when the writing is the slower
+
+
+def _write_as_read(reading: "_Reading", preview: Preview, *, batch: ImportBatch, user, today: date) -> bool:
+    """Check the file's rows, plan and write them a chunk at a time; True when every row was clean and is written.
+
+    This thread does the Python (checking, planning, the COPY text) and alone changes the Preview. A writer thread
+    runs the statements on the same connection, in order, while this one goes on: for each chunk it first loads the
+    registry's members (and draws ids for the new ones), then, once the chunk is planned here, writes it. This
+    thread does not touch the connection until the writer has stopped.
+    """
+    now = timezone.now()
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    with pghistory.context(user=getattr(user, "pk", None), import_batch=batch.pk):
+        _check_constraints_now()  # through Django's cursor: pghistory sets the context variables the writer needs
+        chunks = _Chunks(
+            reading, preview, defaults=_defaults(today), write=partial(_write, batch=batch, user=user, now=now)
+        )
+        writer = ThreadPoolExecutor(1, "roster-writer", initializer=_share_connection, initargs=(wrapper,))
+        try:
+            chunks.hand_over(writer, wrapper.connection)
+        finally:
+            writer.shutdown(wait=True)  # on an error here too: the connection is this thread's again after it
+        for future in chunks.written:
+            future.result()  # a database error (another import wrote one of these ID numbers) fails the import
+        if not reading.is_clean or preview.errors or preview.rows_total == 0:
+            return False
+        preview.warnings.sort(key=lambda issue: issue.row or 0)
+        preview.village_labels = reading.directory.village_labels
+        _batch_imported(batch, preview, now=now)
+        _check_constraints_at_commit()
+    return True
+
+
+class _Chunks:
+    """The file's clean rows, WRITE_CHUNK at a time, planned and handed to the writer until the first error."""
+
+    def __init__(self, reading: "_Reading", preview: Preview, *, defaults: tuple, write: Callable):
+        self.reading, self.preview, self.defaults, self.write = reading, preview, defaults, write
+        self.written: deque[Future] = deque()
+
+    def hand_over(self, writer: ThreadPoolExecutor, raw) -> None:
+        waiting = None  # (rows, the future of their registry rows) of the chunk before
+        for rows in self._checked():
+            loading = writer.submit(_chunk_load, raw, [row.id_number for row in rows])
+            if waiting and not self._plan(writer, raw, *waiting):
+                return
+            waiting = (rows, loading)
+            while len(self.written) > WRITES_AHEAD:
+                self.written.popleft().result()
+        if waiting and self.reading.is_clean:
+            self._plan(writer, raw, *waiting)
+
+    def _checked(self) -> Iterator[list[_Row]]:
+        reading, chunk = self.reading, []
+        for row in reading.rows():
+            if not reading.is_clean:
+                return
+            chunk.append(row)
+            if len(chunk) == WRITE_CHUNK:
+                yield chunk
+                chunk = []
+        if chunk and reading.is_clean:
+            yield chunk
+
+    def _plan(self, writer: ThreadPoolExecutor, raw, rows: list[_Row], loading: Future) -> bool:
+        """Plan a chunk against its registry rows and hand its statements over; False if a plan has an error (a
+        member registered outside the importer's scope): then nothing more is written."""
+        existing, ids = loading.result()
+        directory, shared, part = self.reading.directory, self.reading.checker.shared, Preview()
+        for row in rows:
+            _plan(row, existing.get(row.id_number), directory, self.defaults, shared, part)
+        if part.errors:
+            self.preview.errors += part.errors
+            return False
+        for plan, pk in zip(part.new, ids, strict=True):
+            plan.member_id = pk
+        statements = _Statements()
+        self.write(statements, part.new, part.changed)
+        self.written.append(writer.submit(statements.run, raw))
+        preview = self.preview
+        preview.new += part.new
+        preview.changed += part.changed
+        preview.unchanged += part.unchanged
+        preview.warnings += part.warnings
+        return True
+
+
+def _share_connection(wrapper) -> None:
+    """The writer thread's `connection` is the caller's (as Django's live server thread shares it): the queries it
+    builds are compiled for that connection, and using it through Django there fails loudly instead of opening a
+    second one outside the transaction."""
+    connections[DEFAULT_DB_ALIAS] = wrapper
+
+
+def _chunk_load(raw, id_numbers: list[str]) -> tuple[dict[str, "_Existing"], list[int]]:
+    """In the writer thread: the registry's members with these ID numbers, and ids for the others (new members)."""
+    with raw.cursor() as cursor, connection.wrap_database_errors:
+        existing = _load_existing(id_numbers, cursor=cursor)
+        return existing, _new_ids(cursor, Member, len(id_numbers) - len(existing))
+
+
+class _Statements:
+    """Stands in for a cursor while _write runs: keeps its statements, COPY input as text, for the writer thread."""
+
+    def __init__(self):
+        self.statements: list[tuple[str, list | None, str | None]] = []
+
+    def execute(self, sql: str, params=None) -> None:
+        self.statements.append((sql, params, None))
+
+    def copy_expert(self, sql: str, source) -> None:
+        self.statements.append((sql, None, "".join(iter(source.read, ""))))
+
+    def run(self, raw) -> None:
+        """In the writer thread, on the raw psycopg2 connection: the statements, in order."""
+        with raw.cursor() as cursor, connection.wrap_database_errors:
+            for sql, params, text in self.statements:
+                if text is None:
+                    cursor.execute(sql, params)
+                else:
+                    cursor.copy_expert(sql, io.StringIO(text), size=len(text) + 1)
+
+
+def _write(cursor, new: list[PlannedRow], changed: list[PlannedRow], *, batch: ImportBatch, user, now) -> None:
+    """New members, changed members, their links and one Survey each, in a fixed number of statements whatever the
+    row count: new rows by COPY straight into their tables (members with their ids drawn from the sequence first,
+    their links, and the surveys, whose lists are in their own rows), changed members by one UPDATE … FROM a
+    COPY-filled temporary table, removed links by one DELETE. The history triggers (statement-level: one history
+    INSERT per statement, COPY included) record every row by themselves, under the pghistory context of the
+    transaction, which names the user and the batch."""
+    _members_create(cursor, new, batch=batch, now=now)
+    _members_update(cursor, changed, batch=batch, now=now)
+    touched = new + changed
+    for index, relation in enumerate(RELATIONS):
+        through = _through(Member, relation)[0]
+        stale = [pk for plan in changed for pk in plan.links_removed[index]]
+        if stale:
+            cursor.execute(
+                f"DELETE FROM {_table(through)} WHERE {_quote(through._meta.pk.column)} = ANY(%s::bigint[])",
+                [_int_array(stale)],
+            )
+        _links_create(cursor, Member, relation, ((plan.member_id, plan.links_added[index]) for plan in touched))
+    _surveys_create(cursor, touched, batch=batch, user=user, now=now)
+
+
+def _batch_imported(batch: ImportBatch, preview: Preview, *, now: datetime) -> None:
+    counts = preview.counts()
+    for name, value in counts.items():
+        setattr(batch, name, value)
+    batch.status = ImportBatch.Status.IMPORTED
+    batch.imported_at = now
+    batch.save(update_fields=[*counts, "status", "imported_at"])
 
 
 def _check_constraints_now() -> None:
@@ -1257,8 +1443,9 @@ def _members_create(cursor, plans: list[PlannedRow], *, batch: ImportBatch, now:
     member's id."""
     if not plans:
         return
-    for plan, pk in zip(plans, _new_ids(cursor, Member, len(plans)), strict=True):
-        plan.member_id = pk
+    if plans[0].member_id is None:  # not drawn yet (the writer thread draws them while loading the registry)
+        for plan, pk in zip(plans, _new_ids(cursor, Member, len(plans)), strict=True):
+            plan.member_id = pk
     _copy(
         cursor,
         Member,
@@ -1448,11 +1635,10 @@ def roster_confirm(*, batch: ImportBatch, villages, user) -> Preview:
             raise RosterError("该批次已经导入，不能重复导入。")
         if not path.exists() or file_sha256(path) != locked.sha256:
             raise RosterError("文件与预览时不一致（已被改动或删除），未导入任何数据：请重新上传。")
-        preview = roster_preview(path, villages=villages)
+        preview = roster_write(path=path, villages=villages, batch=locked, user=user)
         if not preview.is_clean:
             batch_record(locked, preview)
             return preview
-        roster_apply(preview=preview, batch=locked, user=user)
     batch.refresh_from_db()
     return preview
 
@@ -1461,11 +1647,11 @@ def roster_import(*, path: Path, villages, user=None) -> tuple[Preview, ImportBa
     """Check and, when clean, import a file in one go (the management command): no batch when there are errors."""
     path = Path(path)
     with transaction.atomic():
-        preview = roster_preview(path, villages=villages)
-        if not preview.is_clean:
-            return preview, None
         batch = ImportBatch.objects.create(file_name=path.name[:255], sha256=file_sha256(path), uploaded_by=user)
-        roster_apply(preview=preview, batch=batch, user=user)
+        preview = roster_write(path=path, villages=villages, batch=batch, user=user)
+        if not preview.is_clean:
+            transaction.set_rollback(True)
+            return preview, None
     return preview, batch
 
 
