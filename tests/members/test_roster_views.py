@@ -190,7 +190,8 @@ def test_a_member_registered_by_someone_else_meanwhile_fails_the_confirmation(
 ):
     batch = uploaded_batch(client, org_staff, roster_file([person(1), person(2, 生存技能="电工")]))
     MemberFactory(village=village, id_number=person(2)["身份证号"])
-    monkeypatch.setattr(roster, "_load_existing", lambda id_numbers, cursor=None: {})  # committed after the re-check read
+    # committed after the re-check read the registry
+    monkeypatch.setattr(roster, "_load_existing", lambda id_numbers, cursor=None: {})
 
     response = client.post(reverse("members:roster-confirm", args=[batch.pk]), follow=True)
 
