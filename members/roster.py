@@ -5,8 +5,8 @@
                                         changed (with old → new per field) and unchanged rows, and the errors and
                                         warnings, each with its Excel row number and column
     roster_apply(preview=..., ...)      write a clean preview in one transaction and a fixed number of statements
-                                        (COPY into temporary tables, then one INSERT/UPDATE per table), one Survey
-                                        per created or changed member, the batch's counts
+                                        (COPY straight into the tables, one UPDATE … FROM for changed members), one
+                                        Survey per created or changed member, the batch's counts
     roster_write(path=..., batch=...)   check and write in one pass (the check of the next rows runs while the
                                         rows before them are written); a file with errors writes nothing
     roster_confirm(batch=..., ...)      the pages' confirmation: the stored file re-read (refused if its sha256
