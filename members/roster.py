@@ -1288,12 +1288,12 @@ def _write_as_read(reading: "_Reading", preview: Preview, *, batch: ImportBatch,
             writer.shutdown(wait=True)  # on an error here too: the connection is this thread's again after it
         for future in chunks.written:
             future.result()  # a database error (another import wrote one of these ID numbers) fails the import
+        _check_constraints_at_commit()
         if not reading.is_clean or preview.errors or preview.rows_total == 0:
             return False
         preview.warnings.sort(key=lambda issue: issue.row or 0)
         preview.village_labels = reading.directory.village_labels
         _batch_imported(batch, preview, now=now)
-        _check_constraints_at_commit()
     return True
 
 
