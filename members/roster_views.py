@@ -153,9 +153,9 @@ def batch_confirm(request, batch_id):
                 format_html(
                     "花名册已导入：新增 {} 人，更新 {} 人，无变化 {} 人。"
                     '<a href="{}" class="alert-link">查看信息库</a>',
-                    len(preview.new),
-                    len(preview.changed),
-                    preview.unchanged,
+                    f"{len(preview.new):,}",  # 2,500 as the batch's own line on the same page writes it
+                    f"{len(preview.changed):,}",
+                    f"{preview.unchanged:,}",
                     reverse("members:member-list"),
                 ),
             )

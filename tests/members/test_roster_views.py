@@ -185,6 +185,16 @@ def test_a_file_changed_after_the_preview_is_refused(client, org_staff, roster_f
     assert Member.objects.count() == 0
 
 
+def test_the_confirmation_message_writes_large_counts_with_separators(client, org_staff, roster_file, monkeypatch):
+    batch = uploaded_batch(client, org_staff, roster_file([person(1)]))
+    counts = roster.Preview(rows_total=3702, new=[None] * 2500, changed=[None] * 1200, unchanged=2)
+    monkeypatch.setattr(roster, "roster_confirm", lambda **kwargs: counts)
+
+    response = client.post(reverse("members:roster-confirm", args=[batch.pk]), follow=True)
+
+    assert "花名册已导入：新增 2,500 人，更新 1,200 人，无变化 2 人。" in response.content.decode()
+
+
 def test_a_member_registered_by_someone_else_meanwhile_fails_the_confirmation(
     client, org_staff, roster_file, village, monkeypatch
 ):
