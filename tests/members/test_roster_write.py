@@ -4,10 +4,11 @@ connection. Chunks of two rows here, so that every file below is written in seve
 import pytest
 from django.db import IntegrityError
 
+from guanghan.models import Village
 from members import roster
 from members.models import ImportBatch, Member, MemberSkill, Survey
 from tests.factories import MemberFactory
-from tests.members.test_roster import messages, person
+from tests.members.test_roster import make_roster, messages, person
 
 pytestmark = pytest.mark.django_db
 
@@ -20,15 +21,13 @@ def small_chunks(monkeypatch):
 
 @pytest.fixture
 def xlsx(tmp_path):
-    from tests.members.test_roster import make_roster
-
     counter = iter(range(1000))
     return lambda rows, **kwargs: make_roster(tmp_path / f"roster{next(counter)}.xlsx", rows, **kwargs)
 
 
 @pytest.fixture
 def everywhere(village, other_village):
-    return village.__class__.objects.all()
+    return Village.objects.all()
 
 
 def write(path, villages, user=None):
@@ -98,7 +97,7 @@ def test_an_id_number_twice_in_different_chunks_writes_nothing(xlsx, everywhere)
 
 def test_a_member_of_another_town_in_a_late_chunk_writes_nothing(xlsx, village, other_village):
     MemberFactory(village=other_village, id_number=person(5)["身份证号"])
-    in_scope = village.__class__.objects.filter(pk=village.pk)
+    in_scope = Village.objects.filter(pk=village.pk)
 
     preview, _ = write(xlsx([person(n) for n in range(1, 7)]), in_scope)
 
