@@ -1410,12 +1410,8 @@ def _write(cursor, new: list[PlannedRow], changed: list[PlannedRow], *, batch: I
 
 
 def _batch_imported(batch: ImportBatch, preview: Preview, *, now: datetime) -> None:
-    counts = preview.counts()
-    for name, value in counts.items():
-        setattr(batch, name, value)
-    batch.status = ImportBatch.Status.IMPORTED
     batch.imported_at = now
-    batch.save(update_fields=[*counts, "status", "imported_at"])
+    batch_record(batch, preview, status=ImportBatch.Status.IMPORTED, also=("imported_at",))
 
 
 def _check_constraints_now() -> None:
@@ -1613,13 +1609,17 @@ def batch_create(*, upload, user) -> ImportBatch:
     return batch
 
 
-def batch_record(batch: ImportBatch, preview: Preview) -> None:
-    """Keep a preview's counts on its batch; a batch whose file has errors is marked as such."""
+def batch_record(
+    batch: ImportBatch, preview: Preview, *, status: str | None = None, also: tuple[str, ...] = ()
+) -> None:
+    """Keep a preview's counts on its batch; a batch whose file has errors is marked as such (or `status`, with the
+    fields in `also` saved too)."""
     counts = preview.counts()
     for name, value in counts.items():
         setattr(batch, name, value)
-    batch.status = ImportBatch.Status.PREVIEWED if preview.is_clean else ImportBatch.Status.REJECTED
-    batch.save(update_fields=[*counts, "status"])
+    clean = ImportBatch.Status.PREVIEWED if preview.is_clean else ImportBatch.Status.REJECTED
+    batch.status = status or clean
+    batch.save(update_fields=[*counts, "status", *also])
 
 
 def roster_confirm(*, batch: ImportBatch, villages, user) -> Preview:

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 
 from guanghan.access import villages_visible_to
 from guanghan.lib import idnumber
-from guanghan.models import Industry, PovertyCause, Skill, Village
+from guanghan.models import Industry, PovertyCause, Skill
 from members import roster
 from members.models import ImportBatch, Member, MemberSkill, Survey
 from tests.factories import MemberFactory, PartyBranchFactory
@@ -57,21 +57,6 @@ def make_roster(path: Path, rows: list[dict], *, headers=None, title_rows: int =
         ws.append(["合计", None, None, None, None, None, None, None, None, None, None, len(rows)])
     wb.save(path)
     return path
-
-
-@pytest.fixture
-def xlsx(tmp_path):
-    counter = iter(range(1000))
-
-    def build(rows, **kwargs):
-        return make_roster(tmp_path / f"roster{next(counter)}.xlsx", rows, **kwargs)
-
-    return build
-
-
-@pytest.fixture
-def everywhere(village, other_village):
-    return Village.objects.all()
 
 
 @pytest.fixture

@@ -8,22 +8,10 @@ from datetime import date
 
 import pytest
 
-from guanghan.models import Village
 from members import roster
 from tests.members.test_roster import make_roster, person
 
 ROWS = 3000
-
-
-@pytest.fixture
-def xlsx(tmp_path):
-    counter = iter(range(1000))
-    return lambda rows: make_roster(tmp_path / f"roster{next(counter)}.xlsx", rows)
-
-
-@pytest.fixture
-def everywhere(village, other_village):
-    return Village.objects.all()
 
 
 def preview_of(path, villages):

@@ -8,7 +8,7 @@ from guanghan.models import Village
 from members import roster
 from members.models import ImportBatch, Member, MemberSkill, Survey
 from tests.factories import MemberFactory
-from tests.members.test_roster import make_roster, messages, person
+from tests.members.test_roster import messages, person
 
 pytestmark = pytest.mark.django_db
 
@@ -17,17 +17,6 @@ pytestmark = pytest.mark.django_db
 def small_chunks(monkeypatch):
     monkeypatch.setattr(roster, "WRITE_CHUNK", 2)
     monkeypatch.setattr(roster, "WRITES_AHEAD", 1)
-
-
-@pytest.fixture
-def xlsx(tmp_path):
-    counter = iter(range(1000))
-    return lambda rows, **kwargs: make_roster(tmp_path / f"roster{next(counter)}.xlsx", rows, **kwargs)
-
-
-@pytest.fixture
-def everywhere(village, other_village):
-    return Village.objects.all()
 
 
 def write(path, villages, user=None):
