@@ -91,6 +91,34 @@ class LookupIds(ArrayField):
         return super().get_db_prep_value(value, connection, prepared)
 
 
+class IsIn(models.Func):
+    """`value = ANY(ids)`, a condition: whether a LookupIds column (or expression) holds an id (a value or an
+    expression, e.g. an OuterRef to a project's industry)."""
+
+    output_field = models.BooleanField()
+
+    def __init__(self, value, ids):
+        super().__init__(value, ids)
+
+    def as_sql(self, compiler, connection, **extra):
+        (value, value_params), (ids, ids_params) = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"({value} = ANY({ids}))", [*value_params, *ids_params]
+
+
+class CountIn(models.Func):
+    """How many of the ids in a LookupIds column are among `ids` (a list): a member's skills serving an industry."""
+
+    output_field = models.IntegerField()
+
+    def __init__(self, column, ids):
+        super().__init__(models.F(column), models.Value(sorted(ids), output_field=ArrayField(models.BigIntegerField())))
+
+    def as_sql(self, compiler, connection, **extra):
+        (column, column_params), (ids, ids_params) = (compiler.compile(e) for e in self.get_source_expressions())
+        sql = f"(SELECT count(*) FROM unnest({column}) AS item WHERE item = ANY({ids}::bigint[]))::integer"
+        return sql, [*column_params, *ids_params]
+
+
 def _statement_check(name: str, operation, checks: list[tuple[str, str, str]]):
     """An AFTER trigger run once per statement over its new rows (`new_rows`): each check is (what each new row
     refers to, the FROM clause giving it, the table that must hold it); a reference found nowhere fails the statement
@@ -124,19 +152,11 @@ def lookup_ids_trigger(name: str, operation, fields: dict[str, str]):
     return _statement_check(name, operation, checks)
 
 
-def references_trigger(name: str, operation, fields: dict[str, str]):
-    """Foreign keys (`fields`: column → table) checked once per statement, in one anti-join per column, instead of
-    row by row as PostgreSQL checks a FOREIGN KEY: for the link tables a roster import fills by COPY, 35,000 rows per
-    10,000 members (docs/benchmarks.md). Only for references to rows that are never deleted (NEVER_DELETED): a
-    foreign key would also stop the referenced row from going later; nothing else here does."""
-    return _statement_check(name, operation, [(f"n.{column}", "new_rows n", table) for column, table in fields.items()])
-
-
 code_validator = RegexValidator(r"^\d{9}(\d{3})?$", "区划代码应为 9 位（乡镇）或 12 位（村、社区）数字。")
 
 
 # A lookup row is retired (is_active), never deleted, and a member leaves the registry by its status: surveys keep
-# lookup ids in arrays (LookupIds) and a member's link rows refer to both, which no foreign key guards.
+# lookup ids in arrays (LookupIds), as members do, which no foreign key guards.
 NEVER_DELETED = pgtrigger.Protect(name="never_deleted", operation=pgtrigger.Delete)
 
 

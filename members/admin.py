@@ -5,50 +5,11 @@ from django.contrib import admin
 
 from guanghan.admin import NoDeleteMixin
 from guanghan.models import Industry, PovertyCause, Skill
-from members.models import (
-    ImportBatch,
-    Lifting,
-    Member,
-    MemberAspiration,
-    MemberOtherCause,
-    MemberSkill,
-    StatusChange,
-    Survey,
-)
+from members.models import LISTS, ImportBatch, Lifting, Member, StatusChange, Survey
 
 
-class SkillInline(admin.TabularInline):
-    model = MemberSkill
-    extra = 0
-    autocomplete_fields = ["skill"]
-
-
-class AspirationInline(admin.TabularInline):
-    model = MemberAspiration
-    extra = 0
-
-
-class OtherCauseInline(admin.TabularInline):
-    model = MemberOtherCause
-    extra = 0
-    max_num = 2
-
-
-@admin.register(Member)
-class MemberAdmin(NoDeleteMixin, admin.ModelAdmin):
-    list_display = ["name", "category", "gender", "birth_date", "village", "area", "status", "registered_on"]
-    list_filter = ["category", "status", "area", "allowance", "gender", "village__town"]
-    list_select_related = ["village"]
-    search_fields = ["name", "=id_number", "phone"]
-    autocomplete_fields = ["village", "branch", "main_cause"]
-    readonly_fields = ["created_at", "updated_at", "import_batch"]
-    inlines = [OtherCauseInline, SkillInline, AspirationInline]
-    show_full_result_count = False
-    date_hierarchy = "registered_on"
-
-
-class SurveyAdminForm(forms.ModelForm):
-    """The survey's lists (lookup ids in its row) as the lookups' names to tick."""
+class ListsAdminForm(forms.ModelForm):
+    """A member's or a survey's lists (lookup ids in its row) as the lookups' names to tick."""
 
     other_cause_ids = forms.ModelMultipleChoiceField(
         PovertyCause.objects.all(), label="其他致贫原因", required=False, widget=forms.CheckboxSelectMultiple
@@ -59,10 +20,6 @@ class SurveyAdminForm(forms.ModelForm):
     aspiration_ids = forms.ModelMultipleChoiceField(
         Industry.objects.all(), label="致富愿景", required=False, widget=forms.CheckboxSelectMultiple
     )
-
-    class Meta:
-        model = Survey
-        fields = ["other_cause_ids", "skill_ids", "aspiration_ids"]  # the admin adds the others
 
     def _clean_ids(self, name: str) -> list[int]:
         return sorted(item.pk for item in self.cleaned_data[name])
@@ -75,6 +32,31 @@ class SurveyAdminForm(forms.ModelForm):
 
     def clean_aspiration_ids(self):
         return self._clean_ids("aspiration_ids")
+
+
+class MemberAdminForm(ListsAdminForm):
+    class Meta:
+        model = Member
+        fields = list(LISTS.values())  # the admin adds the others
+
+
+class SurveyAdminForm(ListsAdminForm):
+    class Meta:
+        model = Survey
+        fields = list(LISTS.values())
+
+
+@admin.register(Member)
+class MemberAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["name", "category", "gender", "birth_date", "village", "area", "status", "registered_on"]
+    list_filter = ["category", "status", "area", "allowance", "gender", "village__town"]
+    list_select_related = ["village"]
+    search_fields = ["name", "=id_number", "phone"]
+    autocomplete_fields = ["village", "branch", "main_cause"]
+    readonly_fields = ["created_at", "updated_at", "import_batch"]
+    form = MemberAdminForm
+    show_full_result_count = False
+    date_hierarchy = "registered_on"
 
 
 @admin.register(Survey)

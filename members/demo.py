@@ -140,8 +140,9 @@ def seed(log) -> None:
         return
     lists = {id(m): tuple(sorted(x.pk for x in chosen) for chosen in rest) for m, *rest in new}  # for the surveys
     records = _history(rng, [p[0] for p in new], surveyor, lists)  # sets each member's final status and income first
+    for member, *_ in new:
+        member.other_cause_ids, member.skill_ids, member.aspiration_ids = lists[id(member)]
     created = Member.objects.bulk_create([p[0] for p in new], batch_size=2000)
-    _link(created, new)
     for model, rows in records.items():
         model.objects.bulk_create(rows, batch_size=5000)  # their members have primary keys now
     surveys = len(records[Survey])
@@ -150,16 +151,6 @@ def seed(log) -> None:
         f"信息库：新增 {len(created)} 名对象（困难党员 {sum(m.category == 'party' for m in created)} 名），"
         f"摸底调查 {surveys} 次，脱贫销号 {lifted} 人"
     )
-
-
-def _link(members, plan):
-    rows = {"other_causes": [], "skills": [], "aspirations": []}
-    for member, (_, others, skills, aspirations) in zip(members, plan, strict=True):
-        rows["other_causes"] += [Member.other_causes.through(member_id=member.pk, povertycause_id=c.pk) for c in others]
-        rows["skills"] += [Member.skills.through(member_id=member.pk, skill_id=s.pk) for s in skills]
-        rows["aspirations"] += [Member.aspirations.through(member_id=member.pk, industry_id=i.pk) for i in aspirations]
-    for name, through_rows in rows.items():
-        getattr(Member, name).through.objects.bulk_create(through_rows, batch_size=5000)
 
 
 def _history(rng, members, surveyor, lists: dict) -> dict:

@@ -10,7 +10,7 @@ from guanghan.forms import PlaceFilterForm, VillageChoiceField
 from guanghan.lib import idnumber
 from guanghan.lib.masking import mask_id_number, mask_phone
 from guanghan.models import Industry, PartyBranch, PovertyCause, Skill
-from members.models import AGE_BANDS, NOTICE_MIN_DAYS, Member, Survey
+from members.models import AGE_BANDS, LISTS, NOTICE_MIN_DAYS, Member, Survey
 
 CHECKBOXES = forms.CheckboxSelectMultiple(attrs={"class": "form-check-inline"})
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -26,10 +26,24 @@ def at_least(field: forms.Field, minimum, message: str) -> None:
 
 class CauseFields(forms.ModelForm):
     """What a survey finds, shared by the member form and the survey form: active lookups only, no negative income,
-    and 致贫原因 as on the national 建档立卡 form (one main cause, at most two others)."""
+    and 致贫原因 as on the national 建档立卡 form (one main cause, at most two others).
+
+    The three lists are kept as lookup ids in the member's and the survey's row (LISTS: other_cause_ids …), so the
+    form declares them as choices of lookups; services write them to those columns."""
+
+    other_causes = forms.ModelMultipleChoiceField(
+        PovertyCause.objects.none(), label="其他致贫原因", required=False, widget=CHECKBOXES
+    )
+    skills = forms.ModelMultipleChoiceField(Skill.objects.none(), label="生存技能", required=False, widget=CHECKBOXES)
+    aspirations = forms.ModelMultipleChoiceField(
+        Industry.objects.none(), label="致富愿景", required=False, widget=CHECKBOXES
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name, column in LISTS.items():
+                self.initial.setdefault(name, list(getattr(self.instance, column)))
         self.fields["main_cause"].queryset = PovertyCause.objects.filter(is_active=True)
         self.fields["other_causes"].queryset = PovertyCause.objects.filter(is_active=True)
         self.fields["skills"].queryset = Skill.objects.filter(is_active=True)
@@ -92,9 +106,6 @@ class MemberForm(CauseFields):
             "birth_date": DATE,
             "joined_party_on": DATE,
             "registered_on": DATE,
-            "other_causes": CHECKBOXES,
-            "skills": CHECKBOXES,
-            "aspirations": CHECKBOXES,
             "living_conditions": forms.Textarea(attrs={"rows": 2}),
             "production_conditions": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 2}),
@@ -236,15 +247,6 @@ def rebased(form: MemberForm, conflict) -> MemberForm:
 
 
 class SurveyForm(CauseFields):
-    # The survey keeps these as lookup ids in its own row (Survey.other_cause_ids …), so they are declared here.
-    other_causes = forms.ModelMultipleChoiceField(
-        PovertyCause.objects.none(), label="其他致贫原因", required=False, widget=CHECKBOXES
-    )
-    skills = forms.ModelMultipleChoiceField(Skill.objects.none(), label="生存技能", required=False, widget=CHECKBOXES)
-    aspirations = forms.ModelMultipleChoiceField(
-        Industry.objects.none(), label="致富愿景", required=False, widget=CHECKBOXES
-    )
-
     class Meta:
         model = Survey
         fields = [
@@ -453,9 +455,9 @@ class MemberFilterForm(PlaceFilterForm):
             if data.get(field):
                 members = members.filter(**{lookup: data[field]})
         if data.get("skill"):
-            members = members.filter(skills=data["skill"])
+            members = members.filter(skill_ids__contains=[data["skill"].pk])
         if data.get("aspiration"):
-            members = members.filter(aspirations=data["aspiration"])
+            members = members.filter(aspiration_ids__contains=[data["aspiration"].pk])
         if data.get("age_band") in AGE_BANDS:
             members = members.in_age_band(data["age_band"], on)
         return members

@@ -23,7 +23,6 @@ from guanghan.models import (
     Village,
     lookup_ids_trigger,
     phone_validator,
-    references_trigger,
     track,
     track_history,
 )
@@ -107,6 +106,24 @@ class MemberQuerySet(models.QuerySet):
         return self.filter(name__contains=text)
 
 
+# The member's three lists (the form's field → the column keeping them, in the member's row and in each survey's, in the
+# roster's order) and the lookup table each column's ids are rows of.
+LISTS = {"other_causes": "other_cause_ids", "skills": "skill_ids", "aspirations": "aspiration_ids"}
+LIST_LOOKUPS = {
+    "other_cause_ids": "guanghan_povertycause",
+    "skill_ids": "guanghan_skill",
+    "aspiration_ids": "guanghan_industry",
+}
+
+
+def lists_known() -> list:
+    """Triggers refusing list ids that are no lookup's (once per statement: a roster import COPYs 10,000 rows)."""
+    return [
+        lookup_ids_trigger(f"lists_known_{operation}", getattr(pgtrigger, operation.title()), LIST_LOOKUPS)
+        for operation in ("insert", "update")
+    ]
+
+
 @track_history()
 class Member(models.Model):
     class Category(models.TextChoices):
@@ -180,19 +197,11 @@ class Member(models.Model):
     main_cause = models.ForeignKey(
         PovertyCause, models.PROTECT, null=True, blank=True, related_name="main_members", verbose_name="主要致贫原因"
     )
-    other_causes = models.ManyToManyField(
-        PovertyCause,
-        blank=True,
-        through="MemberOtherCause",
-        related_name="other_members",
-        verbose_name="其他致贫原因",
-    )
-    skills = models.ManyToManyField(
-        Skill, blank=True, through="MemberSkill", related_name="members", verbose_name="生存技能"
-    )
-    aspirations = models.ManyToManyField(
-        Industry, blank=True, through="MemberAspiration", related_name="aspiring_members", verbose_name="致富愿景"
-    )
+    # The lists of the latest survey, in the member's own row as a survey keeps its own (sorted lookup ids, checked by
+    # the triggers below). Until migration 0016 they were link tables (MemberSkill …), whose events stay readable.
+    other_cause_ids = LookupIds("guanghan.PovertyCause", verbose_name="其他致贫原因")
+    skill_ids = LookupIds("guanghan.Skill", verbose_name="生存技能")
+    aspiration_ids = LookupIds("guanghan.Industry", verbose_name="致富愿景")
     living_conditions = models.TextField("生活状况", blank=True)
     production_conditions = models.TextField("生产状况", blank=True)
     branch = models.ForeignKey(
@@ -241,7 +250,10 @@ class Member(models.Model):
                 condition=Q(status="removed") | Q(removal_reason=""), name="member_removal_reason_only_when_removed"
             ),
         ]
-        triggers = [NEVER_DELETED]  # a member leaves by its status (退出); its link rows refer to it
+        triggers = [
+            NEVER_DELETED,  # a member leaves by its status (退出); surveys and events refer to it
+            *lists_known(),
+        ]
 
     def __str__(self):
         return self.name
@@ -268,22 +280,17 @@ class Member(models.Model):
         return sorted(self.TRANSITIONS[self.Status(self.status)])
 
 
-def link_keys_checked(fields: dict[str, str]) -> list:
-    """A link table's two keys, checked once per statement (guanghan.models.references_trigger) instead of by two
-    FOREIGN KEY constraints row by row: a roster import COPYs about 35,000 link rows per 10,000 members, and the
-    per-row checks were a fifth of its write (docs/benchmarks.md). Members and lookups are never deleted
-    (NEVER_DELETED), so no link can lose what it refers to."""
-    return [
-        references_trigger(f"keys_known_{operation}", getattr(pgtrigger, operation.title()), fields)
-        for operation in ("insert", "update")
-    ]
+# The members' lists were link tables until migration 0016 moved them into the member's row: a roster import wrote
+# 35,000 link rows per 10,000 members, a third of its write (docs/benchmarks.md). The tables are kept, empty and
+# refusing every write, because their events are the lists' history until then: each link added or removed, by whom.
+FROZEN = pgtrigger.Protect(name="frozen", operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete)
 
 
 def track_links(name: str):
-    """A member's skills, aspirations and other causes are history too: each link added or removed is an event.
+    """The events of a former link table (a skill, aspiration or other cause added to or removed from a member).
 
-    The events are read by member (services.EditConflict; the auditor's trail, which names them by the member, whose
-    page shows the lists), never by the link row's own id, so that column is not indexed.
+    The events are read by member (the member's page, the auditor's trail, which names them by the member), never by
+    the link row's own id, so that column is not indexed.
     """
     tracker = track(
         pghistory.InsertEvent("add"),
@@ -300,74 +307,67 @@ def track_links(name: str):
     return decorate
 
 
-@track_links("MemberSkillEvent")
-class MemberSkill(models.Model):
-    # Both keys are checked per statement (link_keys_checked), not by FOREIGN KEY constraints; the unique pair serves
-    # the member's lookups.
+class FormerLink(models.Model):
+    """A row of a former link table (see FROZEN): no longer written, the anchor of its events."""
+
     member = models.ForeignKey(
-        Member, models.CASCADE, related_name="+", db_index=False, db_constraint=False, verbose_name="对象"
+        Member, models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False, verbose_name="对象"
     )
-    skill = models.ForeignKey(Skill, models.PROTECT, related_name="+", db_constraint=False, verbose_name="生存技能")
+    LIST = ITEM = ""  # the member's column that holds these links now; the link's column of the item
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.member_id}:{self.item_id}"
+
+    @property
+    def item_id(self):
+        return getattr(self, self.ITEM)
+
+
+@track_links("MemberSkillEvent")
+class MemberSkill(FormerLink):
+    skill = models.ForeignKey(Skill, models.DO_NOTHING, related_name="+", db_constraint=False, verbose_name="生存技能")
+    LIST, ITEM = "skill_ids", "skill_id"
 
     class Meta:
         db_table = "members_member_skills"
-        verbose_name = verbose_name_plural = "对象的生存技能"
+        verbose_name = verbose_name_plural = "对象的生存技能（2026-11 前）"
         constraints = [models.UniqueConstraint(fields=["member", "skill"], name="member_skill_once")]
-        triggers = link_keys_checked({"member_id": "members_member", "skill_id": "guanghan_skill"})
-
-    def __str__(self):
-        return f"{self.member_id}:{self.skill_id}"
+        triggers = [FROZEN]
 
 
 @track_links("MemberAspirationEvent")
-class MemberAspiration(models.Model):
-    # Both keys are checked per statement (link_keys_checked), not by FOREIGN KEY constraints; the unique pair serves
-    # the member's lookups.
-    member = models.ForeignKey(
-        Member, models.CASCADE, related_name="+", db_index=False, db_constraint=False, verbose_name="对象"
-    )
+class MemberAspiration(FormerLink):
     industry = models.ForeignKey(
-        Industry, models.PROTECT, related_name="+", db_constraint=False, verbose_name="致富愿景"
+        Industry, models.DO_NOTHING, related_name="+", db_constraint=False, verbose_name="致富愿景"
     )
+    LIST, ITEM = "aspiration_ids", "industry_id"
 
     class Meta:
         db_table = "members_member_aspirations"
-        verbose_name = verbose_name_plural = "对象的致富愿景"
+        verbose_name = verbose_name_plural = "对象的致富愿景（2026-11 前）"
         constraints = [models.UniqueConstraint(fields=["member", "industry"], name="member_aspiration_once")]
-        triggers = link_keys_checked({"member_id": "members_member", "industry_id": "guanghan_industry"})
-
-    def __str__(self):
-        return f"{self.member_id}:{self.industry_id}"
+        triggers = [FROZEN]
 
 
 @track_links("MemberOtherCauseEvent")
-class MemberOtherCause(models.Model):
-    # Both keys are checked per statement (link_keys_checked), not by FOREIGN KEY constraints; the unique pair serves
-    # the member's lookups.
-    member = models.ForeignKey(
-        Member, models.CASCADE, related_name="+", db_index=False, db_constraint=False, verbose_name="对象"
-    )
+class MemberOtherCause(FormerLink):
     povertycause = models.ForeignKey(
-        PovertyCause, models.PROTECT, related_name="+", db_constraint=False, verbose_name="其他致贫原因"
+        PovertyCause, models.DO_NOTHING, related_name="+", db_constraint=False, verbose_name="其他致贫原因"
     )
+    LIST, ITEM = "other_cause_ids", "povertycause_id"
 
     class Meta:
         db_table = "members_member_other_causes"
-        verbose_name = verbose_name_plural = "对象的其他致贫原因"
+        verbose_name = verbose_name_plural = "对象的其他致贫原因（2026-11 前）"
         constraints = [models.UniqueConstraint(fields=["member", "povertycause"], name="member_other_cause_once")]
-        triggers = link_keys_checked({"member_id": "members_member", "povertycause_id": "guanghan_povertycause"})
-
-    def __str__(self):
-        return f"{self.member_id}:{self.povertycause_id}"
+        triggers = [FROZEN]
 
 
-# The member's lists (relation) and the survey columns that keep them on the day of a survey, in the roster's order.
-SURVEY_LISTS = {"other_causes": "other_cause_ids", "skills": "skill_ids", "aspirations": "aspiration_ids"}
-SURVEY_LOOKUPS = {
-    "other_cause_ids": "guanghan_povertycause",
-    "skill_ids": "guanghan_skill",
-    "aspiration_ids": "guanghan_industry",
-}
+# The former link tables, in LISTS order.
+FORMER_LINKS = (MemberOtherCause, MemberSkill, MemberAspiration)
 
 
 @track_history()
@@ -411,10 +411,7 @@ class Survey(models.Model):
             models.CheckConstraint(condition=Q(household_size__gte=1), name="survey_household_at_least_one"),
             models.CheckConstraint(condition=Q(income_per_capita__gte=0), name="survey_income_not_negative"),
         ]
-        triggers = [
-            lookup_ids_trigger(f"lists_known_{operation}", getattr(pgtrigger, operation.title()), SURVEY_LOOKUPS)
-            for operation in ("insert", "update")
-        ]
+        triggers = lists_known()
 
     def __str__(self):
         return f"摸底调查 {self.surveyed_on:%Y-%m-%d}"

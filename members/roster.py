@@ -24,10 +24,12 @@ import hashlib
 import io
 import math
 import re
+import sys
 import zipfile
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -48,7 +50,7 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from guanghan.lib import idnumber, uploads
 from guanghan.models import Industry, PartyBranch, PovertyCause, Skill, Town, Village, phone_validator
-from members.models import SURVEY_LISTS, ImportBatch, Member, Survey
+from members.models import LISTS, ImportBatch, Member, Survey
 
 MAX_BYTES = uploads.MAX_BYTES
 MAX_ROWS = uploads.MAX_ROWS
@@ -176,14 +178,14 @@ FIELD_INDEX = {name: index for index, name in enumerate(FIELDS)}
 _NAME, _VILLAGE, _CATEGORY = FIELD_INDEX["name"], FIELD_INDEX["village_id"], FIELD_INDEX["category"]
 _MAIN_CAUSE, _BRANCH, _JOINED = FIELD_INDEX["main_cause_id"], FIELD_INDEX["branch_id"], FIELD_INDEX["joined_party_on"]
 _SURVEY_INDEXES = [FIELD_INDEX[name] for name in SURVEY_FIELDS]
-SURVEY_LIST_COLUMNS = [SURVEY_LISTS[relation] for relation in RELATIONS]  # the survey's lists, in its row
+LIST_COLUMNS = [LISTS[relation] for relation in RELATIONS]  # the lists' columns, in the member's and survey's row
 BLANK = object()  # a blank cell (or an absent column) in a row's tuple: the member keeps what it has
 _NO_IDS: frozenset[int] = frozenset()
 _NO_SETS = (_NO_IDS,) * len(RELATIONS)
 
 
 def _label(name: str) -> str:
-    return str(Member._meta.get_field(name.removesuffix("_id")).verbose_name)
+    return str(Member._meta.get_field(LISTS.get(name) or name.removesuffix("_id")).verbose_name)
 
 
 def _defaults(today: date) -> tuple:
@@ -275,8 +277,6 @@ class PlannedRow:
     member_id: int | None = None  # None until a new member is written
     is_new: bool = True
     changes: tuple[Change, ...] = ()
-    links_removed: tuple[tuple[int, ...], ...] = ()  # RELATIONS order: through-row pks to delete
-    links_added: tuple[frozenset[int], ...] = ()  # RELATIONS order: lookup ids to link
 
     @property
     def values(self) -> PlannedValues:
@@ -420,8 +420,25 @@ def _decode_csv(data: bytes) -> str:
         raise RosterError("无法识别 CSV 文件的编码：请在 Excel/WPS 中另存为 .xlsx 或 UTF-8 编码的 CSV。") from None
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, list]]:
-    """(Excel row number, raw cells) of the first sheet, top to bottom. Raises RosterError for unreadable files."""
+def open_sheet(path: Path):
+    """The first sheet of an .xlsx or .xls file, read whole by calamine (which lets other threads run meanwhile), as
+    (workbook, sheet). Raises RosterError for unreadable files."""
+    suffix = path.suffix.lower()
+    unreadable = (
+        f"无法读取该 {suffix} 文件：文件可能已损坏或并非 Excel 文件。请在 Excel/WPS 中打开后另存为 .xlsx 再上传。"
+    )
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        return workbook, workbook.get_sheet_by_index(0)
+    except PasswordError:
+        raise RosterError("文件设置了打开密码：请取消密码后重新上传。") from None
+    except (CalamineError, ValueError, OSError):
+        raise RosterError(unreadable) from None
+
+
+def read_rows(path: Path, opened: Future | None = None) -> Iterator[tuple[int, list]]:
+    """(Excel row number, raw cells) of the first sheet, top to bottom. Raises RosterError for unreadable files.
+    `opened`: open_sheet(path) already running in another thread."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         text = _decode_csv(path.read_bytes())
@@ -430,16 +447,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, list]]:
         return
     if suffix not in (".xlsx", ".xls"):
         raise RosterError("只能导入 .xlsx、.xls 或 .csv 文件。")
-    unreadable = (
-        f"无法读取该 {suffix} 文件：文件可能已损坏或并非 Excel 文件。请在 Excel/WPS 中打开后另存为 .xlsx 再上传。"
-    )
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        sheet = workbook.get_sheet_by_index(0)
-    except PasswordError:
-        raise RosterError("文件设置了打开密码：请取消密码后重新上传。") from None
-    except (CalamineError, ValueError, OSError):
-        raise RosterError(unreadable) from None
+    workbook, sheet = opened.result() if opened is not None else open_sheet(path)
     # calamine yields every row from row 1, but the columns only from the first one used: pad back to column A, so
     # that (row, column) match what Excel shows and the formula cells found in the XML.
     pad = [""] * (sheet.start[1] if sheet.start else 0)
@@ -671,11 +679,11 @@ class _Existing:
     pk: int
     status: str
     fields: tuple  # FIELDS order
-    links: tuple[dict[int, int], ...]  # RELATIONS order: {lookup id: through-row pk}
+    sets: tuple[frozenset[int], ...]  # RELATIONS order: the lists' lookup ids
 
 
 def _load_existing(id_numbers: list[str], *, cursor=None) -> dict[str, _Existing]:
-    """The registry's members with these ID numbers, their values and links. With `cursor` (a raw psycopg2 cursor:
+    """The registry's members with these ID numbers, their values and lists. With `cursor` (a raw psycopg2 cursor:
     the roster writer's thread), the same queries run on it instead of through Django's connection."""
 
     def rows(queryset):
@@ -687,28 +695,14 @@ def _load_existing(id_numbers: list[str], *, cursor=None) -> dict[str, _Existing
     existing: dict[str, _Existing] = {}
     for start in range(0, len(id_numbers), LOOKUP_CHUNK):
         chunk = id_numbers[start : start + LOOKUP_CHUNK]
-        members = Member.objects.filter(id_number__in=chunk).values_list("pk", "id_number", "status", *FIELDS)
+        members = Member.objects.filter(id_number__in=chunk).values_list(
+            "pk", "id_number", "status", *LIST_COLUMNS, *FIELDS
+        )
+        lists = len(LIST_COLUMNS)
         for pk, id_number, status, *values in rows(members):
-            existing[id_number] = _Existing(pk, status, tuple(values), tuple({} for _ in RELATIONS))
-    by_pk = {item.pk: item for item in existing.values()}
-    pks = list(by_pk)
-    for index, relation in enumerate(RELATIONS):
-        through, member_col, target_col = _through(Member, relation)
-        for start in range(0, len(pks), LOOKUP_CHUNK):
-            links = through.objects.filter(**{f"{member_col}__in": pks[start : start + LOOKUP_CHUNK]})
-            for link_pk, member_id, target_id in rows(links.values_list("pk", member_col, target_col)):
-                by_pk[member_id].links[index][target_id] = link_pk
+            sets = tuple(frozenset(ids) for ids in values[:lists])
+            existing[id_number] = _Existing(pk, status, tuple(values[lists:]), sets)
     return existing
-
-
-def _through(model, relation: str):
-    """The auto-created through model of a many-to-many field and its two foreign-key columns."""
-    rel_field = model._meta.get_field(relation)
-    return (
-        rel_field.remote_field.through,
-        f"{rel_field.m2m_field_name()}_id",
-        f"{rel_field.m2m_reverse_field_name()}_id",
-    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -795,31 +789,39 @@ class _RowCheck:
         if index is None:
             return None
         value = self.cells[index] if index < len(self.cells) else None
-        if isinstance(value, str):  # clean_cell, inline: this runs for every cell of the file
-            value = value.translate(_HALF_WIDTH).strip() or None
-        try:
-            if checker.formulas and (self.number, index) in checker.formulas:
-                raise CellError(FORMULA_MESSAGE)
-            if value is None:
-                if required:
-                    raise CellError(f"请填写{column}")
-                return None
-            if isinstance(value, str):
-                if value.startswith(uploads.FORMULA_STARTS) and _formula_text(value, parse):
-                    raise CellError(FORMULA_MESSAGE)
-                check_text(value)
-            if parse is None:
-                return _as_text(value)
-            if column not in REPEATED_COLUMNS:
-                return parse(value)
-            return checker.parsed(column, value, parse)
-        except CellError as exc:
-            self.error(column, str(exc))
+        if checker.formulas and (self.number, index) in checker.formulas:
+            self.error(column, FORMULA_MESSAGE)
             return None
+        if parse is not None and column in REPEATED_COLUMNS:
+            known = checker.read_repeated(column, value, parse)
+        else:
+            known = _read_cell(column, value, parse, required)
+        if known[0]:
+            return known[1]
+        self.error(column, known[1])
+        return None
 
     def set(self, attname: str, value) -> None:
         if value is not None:
             self.given[attname] = value
+
+
+def _read_cell(column: str, value, parse: Callable | None, required: bool) -> tuple[bool, object]:
+    """A cell's raw value cleaned (as clean_cell), checked and parsed: (True, value), or (False, what is wrong)."""
+    if isinstance(value, str):  # clean_cell, inline: this runs for every cell of the file
+        value = value.translate(_HALF_WIDTH).strip() or None
+    try:
+        if value is None:
+            if required:
+                raise CellError(f"请填写{column}")
+            return True, None
+        if isinstance(value, str):
+            if value.startswith(uploads.FORMULA_STARTS) and _formula_text(value, parse):
+                raise CellError(FORMULA_MESSAGE)
+            check_text(value)
+        return True, (_as_text(value) if parse is None else parse(value))
+    except CellError as exc:
+        return False, str(exc)
 
 
 class _Checker:
@@ -837,20 +839,16 @@ class _Checker:
         self.parse_id = partial(parse_id, today=today)
         self._parsed: dict[tuple, tuple[bool, object]] = {}
 
-    def parsed(self, column: str, value, parse: Callable):
-        """parse(value), remembered per column and value (its type too: 1, 1.0 and True read differently)."""
+    def read_repeated(self, column: str, value, parse: Callable) -> tuple[bool, object]:
+        """_read_cell for a column of few distinct values, remembered per column and raw value (its type too: 1, 1.0
+        and True read differently): the cleaning, the checks and the parsing run once per distinct value."""
         key = (column, value.__class__, value)
         known = self._parsed.get(key)
         if known is None:
-            try:
-                known = (True, parse(value))
-            except CellError as exc:
-                known = (False, str(exc))
+            known = _read_cell(column, value, parse, False)
             if len(self._parsed) < PARSED_KEPT:
                 self._parsed[key] = known
-        if not known[0]:
-            raise CellError(known[1])
-        return known[1]
+        return known
 
     def check(self, number: int, cells: list) -> _Row | None:
         row = _RowCheck(self, number, cells)
@@ -1060,9 +1058,15 @@ class _Reading:
             uploads.check_spreadsheet(path, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
         except uploads.UploadError as exc:
             raise RosterError(str(exc)) from None
-        formulas = xlsx_formula_cells(path) if path.suffix.lower() == ".xlsx" else set()
-        self.lines = read_rows(path)
-        header = _find_header(self.lines)
+        # calamine reads the sheet in another thread, letting this one find the formula cells and load the directory
+        # meanwhile (about a quarter of a second of a 10,000-row file's half second before its first row).
+        suffix = path.suffix.lower()
+        with ThreadPoolExecutor(1, "roster-reader") as reader:
+            opened = reader.submit(open_sheet, path) if suffix in (".xlsx", ".xls") else None
+            formulas = xlsx_formula_cells(path) if suffix == ".xlsx" else set()
+            directory = Directory(villages)
+            self.lines = read_rows(path, opened)
+            header = _find_header(self.lines)
         if header is None:
             raise RosterError(
                 f"没有找到表头：前 {HEADER_SCAN_ROWS} 行中应有一行同时含“姓名”和“身份证号”。请使用导入模板的表头。"
@@ -1071,7 +1075,7 @@ class _Reading:
         missing = [column for column in REQUIRED if column not in self.columns]
         if missing:
             raise RosterError(f"第{header_row}行的表头缺少必填列：{'、'.join(missing)}。请按导入模板补上这些列。")
-        self.directory = Directory(villages)
+        self.directory = directory
         self.checker = _Checker(self.directory, {k: v for k, v in self.columns.items() if k != "序号"}, formulas, today)
         self.first_seen: dict[str, int] = {}  # ID number → its row
         self.duplicated: dict[str, list[int]] = {}  # ID number → its rows, for an ID on several rows
@@ -1168,32 +1172,26 @@ def _plan(
         preview.warnings.append(
             Issue(row.row, "所在党支部", "村（社区）已变更，原所在党支部属于原村（社区），已清空：请在名册中补填")
         )
-    current_sets = tuple(shared.ids(links) for links in current.links) if current else _NO_SETS
+    current_sets = tuple(shared.ids(ids) for ids in current.sets) if current else _NO_SETS
     sets = [old if new is None else new for new, old in zip(row.sets, current_sets, strict=True)]
     if values[_MAIN_CAUSE] is not None and values[_MAIN_CAUSE] in sets[0]:
         sets[0] = shared.ids(sets[0] - {values[_MAIN_CAUSE]})
     sets = tuple(sets)
 
     if current is None:
-        preview.new.append(PlannedRow(row.row, row.id_number, tuple(values), sets, row.surveyed_on, links_added=sets))
+        preview.new.append(PlannedRow(row.row, row.id_number, tuple(values), sets, row.surveyed_on))
         return
     changes = []
     for index, attname in enumerate(FIELDS):
         if values[index] != base[index]:
             old, new = directory.display(attname, base[index]), directory.display(attname, values[index])
             changes.append(Change(attname, old, new))
-    removed, added = [], []
     for index, relation in enumerate(RELATIONS):
         old_ids, new_ids = current_sets[index], sets[index]
         if new_ids != old_ids:
             changes.append(
                 Change(relation, directory.display_set(relation, old_ids), directory.display_set(relation, new_ids))
             )
-            removed.append(tuple(current.links[index][pk] for pk in old_ids - new_ids))
-            added.append(shared.ids(new_ids - old_ids))
-        else:
-            removed.append(())
-            added.append(_NO_IDS)
     if not changes:
         preview.unchanged += 1
         return
@@ -1209,8 +1207,6 @@ def _plan(
             member_id=current.pk,
             is_new=False,
             changes=tuple(changes),
-            links_removed=tuple(removed),
-            links_added=tuple(added),
         )
     )
 
@@ -1220,7 +1216,7 @@ def _plan(
 
 
 def roster_apply(*, preview: Preview, batch: ImportBatch, user=None) -> None:
-    """Write a clean preview in one transaction: new members, changed members, their links, one Survey each.
+    """Write a clean preview in one transaction: new members, changed members (lists in their rows), one Survey each.
 
     A fixed number of statements whatever the row count (see _write); the batch gets the preview's counts. The
     unique ID number stays the final guard: a member someone else added meanwhile fails the whole import
@@ -1283,7 +1279,8 @@ def _write_as_read(reading: "_Reading", preview: Preview, *, batch: ImportBatch,
         )
         writer = ThreadPoolExecutor(1, "roster-writer", initializer=_share_connection, initargs=(wrapper,))
         try:
-            chunks.hand_over(writer, wrapper.connection)
+            with _quick_switches():
+                chunks.hand_over(writer, wrapper.connection)
         finally:
             writer.shutdown(wait=True)  # on an error here too: the connection is this thread's again after it
         for future in chunks.written:
@@ -1351,6 +1348,26 @@ class _Chunks:
         return True
 
 
+SWITCH_SECONDS = 0.0005  # how long the checking thread may hold the GIL while the writer waits for it
+
+
+@contextmanager
+def _quick_switches():
+    """Let the writer thread have the GIL sooner while it writes (sys.setswitchinterval, the process's; restored).
+
+    The writer needs the GIL for a moment after every statement and round trip, while the checking thread, pure
+    Python, holds it for up to Python's default 5 ms each time: the writer (and PostgreSQL behind it) stood idle that
+    long, many times per chunk. At 0.5 ms a 10,000-row import took 1.90 s instead of 2.27 (medians of four,
+    interleaved; docs/benchmarks.md). Another thread of the process switches more often meanwhile, and nothing else.
+    """
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, SWITCH_SECONDS))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
 def _share_connection(wrapper) -> None:
     """The writer thread's `connection` is the caller's (as Django's live server thread shares it): the queries it
     builds are compiled for that connection, and using it through Django there fails loudly instead of opening a
@@ -1388,25 +1405,14 @@ class _Statements:
 
 
 def _write(cursor, new: list[PlannedRow], changed: list[PlannedRow], *, batch: ImportBatch, user, now) -> None:
-    """New members, changed members, their links and one Survey each, in a fixed number of statements whatever the
-    row count: new rows by COPY straight into their tables (members with their ids drawn from the sequence first,
-    their links, and the surveys, whose lists are in their own rows), changed members by one UPDATE … FROM a
-    COPY-filled temporary table, removed links by one DELETE. The history triggers (statement-level: one history
-    INSERT per statement, COPY included) record every row by themselves, under the pghistory context of the
-    transaction, which names the user and the batch."""
+    """New members, changed members and one Survey each, in a fixed number of statements whatever the row count: new
+    rows by COPY straight into their tables (members with their ids drawn from the sequence first; members and
+    surveys keep their lists in their own rows), changed members by one UPDATE … FROM a COPY-filled temporary table.
+    The history triggers (statement-level: one history INSERT per statement, COPY included) record every row by
+    themselves, under the pghistory context of the transaction, which names the user and the batch."""
     _members_create(cursor, new, batch=batch, now=now)
     _members_update(cursor, changed, batch=batch, now=now)
-    touched = new + changed
-    for index, relation in enumerate(RELATIONS):
-        through = _through(Member, relation)[0]
-        stale = [pk for plan in changed for pk in plan.links_removed[index]]
-        if stale:
-            cursor.execute(
-                f"DELETE FROM {_table(through)} WHERE {_quote(through._meta.pk.column)} = ANY(%s::bigint[])",
-                [_int_array(stale)],
-            )
-        _links_create(cursor, Member, relation, ((plan.member_id, plan.links_added[index]) for plan in touched))
-    _surveys_create(cursor, touched, batch=batch, user=user, now=now)
+    _surveys_create(cursor, new + changed, batch=batch, user=user, now=now)
 
 
 def _batch_imported(batch: ImportBatch, preview: Preview, *, now: datetime) -> None:
@@ -1445,8 +1451,8 @@ def _members_create(cursor, plans: list[PlannedRow], *, batch: ImportBatch, now:
     _copy(
         cursor,
         Member,
-        ["id", "id_number", *FIELDS],
-        ((plan.member_id, plan.id_number, *plan.fields) for plan in plans),
+        ["id", "id_number", *FIELDS, *LIST_COLUMNS],
+        ((plan.member_id, plan.id_number, *plan.fields, *_int_arrays(plan.sets)) for plan in plans),
         constants={"import_batch_id": batch.pk, "created_at": now, "updated_at": now},
     )
 
@@ -1459,8 +1465,17 @@ def _members_update(cursor, plans: list[PlannedRow], *, batch: ImportBatch, now:
     changed = {change.field for plan in plans for change in plan.changes}
     columns = [name for name in FIELDS if name in changed]
     indexes = [FIELD_INDEX[name] for name in columns]
+    lists = [index for index, relation in enumerate(RELATIONS) if relation in changed]
+    columns += [LIST_COLUMNS[index] for index in lists]
     pk = _quote(Member._meta.pk.column)
-    rows = ([plan.member_id, *(plan.fields[index] for index in indexes)] for plan in plans)
+    rows = (
+        [
+            plan.member_id,
+            *(plan.fields[index] for index in indexes),
+            *(_int_array(sorted(plan.sets[index])) for index in lists),
+        ]
+        for plan in plans
+    )
     stage = _stage(cursor, Member, [Member._meta.pk.column, *columns], rows)
     assignments = [f"{_quote(name)} = staged.{_quote(name)}" for name in columns]
     assignments += [f"{_quote('import_batch_id')} = %s", f"{_quote('updated_at')} = %s"]
@@ -1483,7 +1498,7 @@ def _surveys_create(cursor, plans: list[PlannedRow], *, batch: ImportBatch, user
             plan.member_id,
             plan.surveyed_on,
             *(plan.fields[index] for index in _SURVEY_INDEXES),
-            *(_int_array(sorted(ids)) for ids in plan.sets),
+            *_int_arrays(plan.sets),
         )
         for plan in plans
     )
@@ -1493,15 +1508,13 @@ def _surveys_create(cursor, plans: list[PlannedRow], *, batch: ImportBatch, user
         "notes": f"花名册导入：{batch.file_name}"[:200],
         "created_at": now,
     }
-    columns = ["member_id", "surveyed_on", *SURVEY_FIELDS, *SURVEY_LIST_COLUMNS]
+    columns = ["member_id", "surveyed_on", *SURVEY_FIELDS, *LIST_COLUMNS]
     _copy(cursor, Survey, columns, rows, constants=constants)
 
 
-def _links_create(cursor, model, relation: str, links) -> None:
-    """COPY many-to-many rows into their table; `links` gives (owner id, target ids) pairs."""
-    through, owner_col, target_col = _through(model, relation)
-    rows = ((owner, target) for owner, ids in links for target in sorted(ids))
-    _copy(cursor, through, [owner_col, target_col], rows, constants={})
+def _int_arrays(sets) -> list[str]:
+    """A planned row's lists (RELATIONS order) as the array texts of their columns."""
+    return [_int_array(sorted(ids)) for ids in sets]
 
 
 def _new_ids(cursor, model, count: int) -> list[int]:
@@ -1555,7 +1568,12 @@ class _CopySource:
 
     def __init__(self, rows, suffix: str = ""):
         end = suffix + "\n"  # what every line ends with: the constants' text
-        self.lines = ("\t".join(map(_copy_text, row)) + end for row in rows)
+        escapes = _COPY_ESCAPES  # _copy_text, inline: this runs for every value written
+        self.lines = (
+            "\t".join(["\\N" if v is None else v.translate(escapes) if isinstance(v, str) else str(v) for v in row])
+            + end
+            for row in rows
+        )
 
     def read(self, size: int = -1) -> str:
         return "".join(islice(self.lines, self.LINES_PER_READ))  # psycopg2 sends whatever length it gets; "" ends

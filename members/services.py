@@ -8,8 +8,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from guanghan.lib.masking import mask_id_number, mask_phone
-from guanghan.models import User
-from members.models import SURVEY_LISTS, Lifting, Member, StatusChange, Survey
+from guanghan.models import LookupIds, User
+from members.models import LISTS, Lifting, Member, StatusChange, Survey
 
 SURVEY_FIELDS = [
     "household_size",
@@ -21,16 +21,14 @@ SURVEY_FIELDS = [
     "living_conditions",
     "production_conditions",
 ]
-SURVEY_SETS = ["other_causes", "skills", "aspirations"]
+SURVEY_SETS = list(LISTS)  # the forms' names of the three lists
 
 
 @transaction.atomic
 def member_create(*, data: dict, by) -> Member:
     """A new member, with its first 摸底调查 taken from the same data (dated the registration day)."""
     values = {k: v for k, v in data.items() if k not in SURVEY_SETS and k != "confirm_not_duplicate"}
-    member = Member.objects.create(**values)
-    for name in SURVEY_SETS:
-        getattr(member, name).set(data.get(name) or [])
+    member = Member.objects.create(**values, **survey_lists(data))
     Survey.objects.create(
         member=member,
         surveyed_on=member.registered_on,
@@ -44,8 +42,8 @@ def member_create(*, data: dict, by) -> Member:
 
 
 def survey_lists(data: dict) -> dict:
-    """The survey's three lists (kept as lookup ids in its row) from a form's chosen lookups."""
-    return {column: list(data.get(name) or []) for name, column in SURVEY_LISTS.items()}
+    """The three lists' columns (lookup ids, sorted, in the member's or the survey's row) from a form's lookups."""
+    return {column: sorted({item.pk for item in data.get(name) or []}) for name, column in LISTS.items()}
 
 
 @transaction.atomic
@@ -59,20 +57,18 @@ def member_update(*, member: Member, data: dict, version: int) -> list[str]:
     current = Member.objects.select_for_update().get(pk=member.pk)
     if current.version != version:
         raise EditConflict.since(current, version=version, data=data)
+    values = {k: v for k, v in data.items() if k not in SURVEY_SETS and k != "confirm_not_duplicate"}
+    lists = survey_lists(data)
+    values.update({column: lists[column] for name, column in LISTS.items() if name in data})
     changed = []
-    for name, value in data.items():
-        if name in SURVEY_SETS or name == "confirm_not_duplicate":
-            continue
+    for name, value in values.items():
         if getattr(current, name) != value:
             setattr(current, name, value)
             changed.append(name)
-    sets = [name for name in SURVEY_SETS if name in data and set(getattr(current, name).all()) != set(data[name])]
-    if changed or sets:
+    if changed:
         current.version += 1
         current.save(update_fields=[*changed, "version", "updated_at"])
-    for name in sets:
-        getattr(current, name).set(data[name])
-    return [str(Member._meta.get_field(name).verbose_name) for name in [*changed, *sets]]
+    return [str(Member._meta.get_field(name).verbose_name) for name in changed]
 
 
 MASKED = {"id_number": mask_id_number, "phone": mask_phone}
@@ -113,7 +109,7 @@ class EditConflict(ValidationError):
     @classmethod
     def since(cls, member: Member, *, version: int, data: dict) -> "EditConflict":
         """What changed in the fields of `data` between `version` (what the form showed) and the member now, from
-        the trigger-kept history: the events of the member and of its skill, aspiration and cause links."""
+        the trigger-kept history of the member's row (its lists included)."""
         events = member.events.order_by("pgh_id").select_related("pgh_context")
         loaded = events.filter(version=version).last()
         later = list(events.filter(version__gt=version))
@@ -121,12 +117,10 @@ class EditConflict(ValidationError):
         differences = []
         if loaded is not None:
             for name in names:
-                field = Member._meta.get_field(name)
-                if field.many_to_many:
-                    now = set(getattr(member, name).values_list("pk", flat=True))
-                    then = _links_before(member, name, later, now)
-                else:
-                    now, then = getattr(member, field.attname), getattr(loaded, field.attname)
+                field = Member._meta.get_field(LISTS.get(name, name))
+                now, then = getattr(member, field.attname), getattr(loaded, field.attname)
+                if isinstance(field, LookupIds):
+                    now, then = set(now), set(then)
                 if now != then:
                     typed = _raw(data[name])
                     differences.append(
@@ -141,28 +135,6 @@ class EditConflict(ValidationError):
                         )
                     )
         return cls(member=member, differences=differences, saves=_saves(later))
-
-
-def _links_before(member: Member, relation: str, later: list, now: set) -> set:
-    """The member's links of `relation` as they were before the `later` member events: today's, with the link
-    events written by the same requests (the same pghistory context) undone, newest first. A write made outside any
-    context is placed by time instead (a transaction's events all carry its start time)."""
-    rel = Member._meta.get_field(relation)
-    target = f"{rel.m2m_reverse_field_name()}_id"
-    contexts = {event.pgh_context_id for event in later if event.pgh_context_id}
-    written = models.Q(pgh_context_id__in=contexts)
-    if later and any(event.pgh_context_id is None for event in later):
-        written |= models.Q(pgh_context__isnull=True, pgh_created_at__gte=later[0].pgh_created_at)
-    history = rel.remote_field.through.events.field.model.objects.filter(
-        written, **{f"{rel.m2m_field_name()}_id": member.pk}
-    )
-    links = set(now)
-    for label, pk in history.order_by("-pgh_id").values_list("pgh_label", target):
-        if label == "add":
-            links.discard(pk)
-        else:
-            links.add(pk)
-    return links
 
 
 def _raw(value):
@@ -185,8 +157,8 @@ def _display(field, value) -> str:
         return "（空）"
     if field.name in MASKED:  # the refusal page is not a place to read full personal numbers
         return MASKED[field.name](str(value))
-    if field.many_to_many:
-        return "、".join(field.related_model.objects.filter(pk__in=value).values_list("name", flat=True))
+    if isinstance(field, LookupIds):
+        return "、".join(field.lookup_model.objects.filter(pk__in=value).values_list("name", flat=True))
     if field.is_relation:
         return str(field.related_model.objects.filter(pk=value).first() or value)
     if field.choices:
@@ -222,10 +194,10 @@ def survey_record(*, member: Member, data: dict, by) -> Survey:
     if latest.pk == survey.pk:
         for name in SURVEY_FIELDS:
             setattr(member, name, data[name])
+        for column, ids in survey_lists(data).items():
+            setattr(member, column, ids)
         member.version += 1  # the edit form shows these fields: a form opened before the survey must not undo it
-        member.save(update_fields=[*SURVEY_FIELDS, "version", "updated_at"])
-        for name in SURVEY_SETS:
-            getattr(member, name).set(data.get(name) or [])
+        member.save(update_fields=[*SURVEY_FIELDS, *LISTS.values(), "version", "updated_at"])
     return survey
 
 

@@ -21,7 +21,7 @@ from guanghan.lib.stats_cache import cached_figures
 from guanghan.models import PartyBranch, User
 from members import services
 from members.forms import LiftingStepForm, MemberFilterForm, MemberForm, StatusChangeForm, SurveyForm, rebased
-from members.models import SURVEY_LISTS, Lifting, Member, Survey
+from members.models import FORMER_LINKS, LISTS, Lifting, Member, Survey
 from members.stats import registry_stats
 
 PAGE_SIZE = 50
@@ -150,9 +150,7 @@ def member_detail(request, pk):
     """The whole record. The full ID number and phone show only after a POST that logs who asked and why."""
     member = access.get_person_for_user(
         request.user,
-        Member.objects.select_related("village__town", "branch", "main_cause", "import_batch").prefetch_related(
-            "skills", "aspirations", "other_causes"
-        ),
+        Member.objects.select_related("village__town", "branch", "main_cause", "import_batch"),
         pk=pk,
     )
     can_edit = request.user.has_perm("members.change_member") and not access.is_read_only(request.user)
@@ -167,7 +165,7 @@ def member_detail(request, pk):
             sensitive_read_record(request=request, obj=member, fields="身份证号、联系电话", reason=reason)
             revealed = True
     surveys = list(member.surveys.select_related("main_cause", "surveyor"))
-    survey_list_names(surveys)
+    list_names([member, *surveys])
     context = {
         "member": member,
         "revealed": revealed,
@@ -192,32 +190,28 @@ def member_detail(request, pk):
     return render(request, "members/member_detail.html", context)
 
 
-def survey_list_names(surveys) -> None:
-    """Give each survey `list_names`: (label, names) for each of its lists that is not empty (one query per lookup
-    that any of them uses)."""
-    fields = [Survey._meta.get_field(column) for column in SURVEY_LISTS.values()]
+def list_names(rows) -> None:
+    """Give each member or survey `list_names`, (label, names) for each of its lists that is not empty, and `names`,
+    the names by column (`names.skill_ids`): one query per lookup that any of them uses."""
+    fields = [Survey._meta.get_field(column) for column in LISTS.values()]
     names = {}
     for f in fields:
-        wanted = {pk for survey in surveys for pk in getattr(survey, f.attname)}
+        wanted = {pk for row in rows for pk in getattr(row, f.attname)}
         names[f] = dict(f.lookup_model.objects.filter(pk__in=wanted).values_list("pk", "name")) if wanted else {}
-    for survey in surveys:
-        survey.list_names = [
-            (f.verbose_name, [names[f].get(pk, f"#{pk}") for pk in getattr(survey, f.attname)])
-            for f in fields
-            if getattr(survey, f.attname)
-        ]
+    for row in rows:
+        row.names = {f.attname: [names[f].get(pk, f"#{pk}") for pk in getattr(row, f.attname)] for f in fields}
+        row.list_names = [(f.verbose_name, row.names[f.attname]) for f in fields if row.names[f.attname]]
 
 
 def _history(member, limit: int = 50) -> list[dict]:
-    """Who changed what and when, newest first, from the trigger-kept history: the member's own events and those of
-    its three lists (生存技能 …), one row per save (a request's events share its context). The latest `limit` saves,
-    in a fixed number of queries (five)."""
+    """Who changed what and when, newest first, from the trigger-kept history: the member's own events (its three
+    lists included) and, for the years the lists were link tables, those tables' events, one row per save (a
+    request's events share its context). The latest `limit` saves, in a fixed number of queries (five)."""
     events = list(member.events.order_by("-pgh_id").select_related("pgh_context")[: limit + 1])[::-1]
     link_events = []
-    for relation in services.SURVEY_SETS:  # the member's three lists
-        through = Member._meta.get_field(relation).remote_field.through
-        label = str(Member._meta.get_field(relation).verbose_name)
-        history = through.events.field.model.objects.filter(member_id=member.pk).select_related("pgh_context")
+    for link in FORMER_LINKS:
+        label = str(Member._meta.get_field(link.LIST).verbose_name)
+        history = link.events.field.model.objects.filter(member_id=member.pk).select_related("pgh_context")
         link_events += [(label, event) for event in history.order_by("-pgh_id")[:limit]]
     contexts = [e.pgh_context for e in events] + [e.pgh_context for _, e in link_events]
     user_ids = {c.metadata.get("user") for c in contexts if c}
@@ -237,6 +231,9 @@ def _history(member, limit: int = 50) -> list[dict]:
     tracked = [f for f in Member._meta.concrete_fields if f.name not in ("created_at", "updated_at", "id", "version")]
     previous = None
     for event in events:
+        if event.pgh_context and event.pgh_context.metadata.get("migration"):
+            previous = event  # a migration moved what was kept (the lists into the row), nobody changed anything
+            continue
         if key(event) not in saves:
             label = {"insert": "新建", "update": "修改"}.get(event.pgh_label, event.pgh_label)
             saves[key(event)] = row(event.pgh_created_at, label, event.pgh_context)
@@ -305,7 +302,7 @@ def survey_create(request, pk):
     _require_perm(request.user, "members.add_survey")
     member = access.get_person_for_user(request.user, Member.objects.select_related("village"), write=True, pk=pk)
     initial = {name: getattr(member, name) for name in services.SURVEY_FIELDS}
-    initial.update({name: list(getattr(member, name).all()) for name in services.SURVEY_SETS})
+    initial.update({name: list(getattr(member, column)) for name, column in LISTS.items()})
     initial.update(surveyed_on=timezone.localdate(), surveyor_name=request.user.get_full_name())
     form = SurveyForm(request.POST or None, member=member, initial=initial)
     if request.method == "POST" and form.is_valid():

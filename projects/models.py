@@ -330,7 +330,7 @@ def practical_skills(member) -> models.QuerySet:
     """
 
     member_id = member.pk if isinstance(member, Member) else member
-    own = Member.skills.through.objects.filter(member_id=member_id).values("skill_id")
+    own = Member.objects.filter(pk=member_id).values(item=models.Func("skill_ids", function="unnest"))
     learned = Attendance.objects.filter(member_id=member_id, passed=True).values("training__skills")
     return Skill.objects.filter(Q(pk__in=own) | Q(pk__in=learned))
 

@@ -4,9 +4,10 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, Exists, Max, OuterRef, Q, Value, When
+from django.db.models import Case, F, Max, Q, Value, When
 
-from members.models import Member, MemberAspiration
+from guanghan.models import CountIn, IsIn, Skill
+from members.models import Member
 from projects.models import CONTACT_EVERY_DAYS, KEY_SLOTS, Enrollment, HouseholdPairing, Project
 
 
@@ -61,14 +62,15 @@ def suggestions(project: Project, *, among=None, limit: int = 30):
     """Members who fit the project, best first: same village before same town, an aspiration for the project's
     industry, then the number of their skills that serve it. Members already in the project are left out."""
     members = Member.objects.all() if among is None else Member.objects.filter(pk__in=among)
+    serving = Skill.objects.filter(industry_id=project.industry_id).values_list("pk", flat=True)
     return (
         members.filter(village__town_id=project.village.town_id)
         .exclude(status__in=[Member.Status.REMOVED])
         .exclude(enrollments__project=project)
         .annotate(
             same_village=Case(When(village_id=project.village_id, then=Value(1)), default=Value(0)),
-            aspires=Exists(MemberAspiration.objects.filter(member=OuterRef("pk"), industry_id=project.industry_id)),
-            fitting_skills=Count("skills", filter=Q(skills__industry_id=project.industry_id), distinct=True),
+            aspires=IsIn(Value(project.industry_id), F("aspiration_ids")),
+            fitting_skills=CountIn("skill_ids", serving),
         )
         .filter(Q(aspires=True) | Q(fitting_skills__gt=0))
         .select_related("village")

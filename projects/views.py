@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,8 +13,8 @@ from guanghan.access import ALL_ROLES, Role, role_required
 from guanghan.lib.dates import parse_day
 from guanghan.lib.excel import workbook, xlsx_response
 from guanghan.lib.paging import CappedPaginator
-from guanghan.models import Cadre, Village
-from members.models import Member, MemberAspiration, MemberSkill
+from guanghan.models import Cadre, IsIn, Skill, Village
+from members.models import Member
 from projects import services
 from projects.forms import (
     ContactForm,
@@ -183,11 +183,13 @@ def village_compare(request, village_pk, year):
         Member.objects.filter(village_id=OuterRef("village_id"))
         .exclude(status=Member.Status.REMOVED)
         .filter(
-            Exists(
-                MemberAspiration.objects.filter(member=OuterRef("pk"), industry_id=OuterRef(OuterRef("industry_id")))
-            )
-            | Exists(
-                MemberSkill.objects.filter(member=OuterRef("pk"), skill__industry_id=OuterRef(OuterRef("industry_id")))
+            Q(IsIn(OuterRef("industry_id"), F("aspiration_ids")))
+            | Q(
+                Exists(
+                    Skill.objects.filter(industry_id=OuterRef(OuterRef("industry_id"))).filter(
+                        IsIn(F("pk"), OuterRef("skill_ids"))
+                    )
+                )
             )
         )
         .order_by()
@@ -458,8 +460,8 @@ def household_contact(request, pk):
 def member_projects(request, member_pk):
     """The projects of the member's town this year that fit them (an aspiration or a skill for the industry)."""
     member = access.get_person_for_user(request.user, Member.objects.select_related("village__town"), pk=member_pk)
-    industries = set(member.aspirations.values_list("pk", flat=True)) | set(
-        member.skills.exclude(industry=None).values_list("industry_id", flat=True)
+    industries = set(member.aspiration_ids) | set(
+        Skill.objects.filter(pk__in=member.skill_ids).exclude(industry=None).values_list("industry_id", flat=True)
     )
     projects = (
         _projects(request.user)

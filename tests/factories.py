@@ -133,3 +133,31 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     )
     maturity = 3
     expected_benefit = Decimal("10.00")
+
+
+def list_names(obj, column: str) -> list[str]:
+    """The names of a member's (or a survey's) list in the lookup's order: list_names(member, "skill_ids")."""
+    field = type(obj)._meta.get_field(column)
+    return list(field.lookup_model.objects.filter(pk__in=getattr(obj, column)).values_list("name", flat=True))
+
+
+def add_to_list(member, column: str, *items) -> None:
+    """Add lookups to a member's list (skill_ids …), in the database and on the instance."""
+    model = type(member)
+    ids = sorted({*model.objects.values_list(column, flat=True).get(pk=member.pk), *(item.pk for item in items)})
+    model.objects.filter(pk=member.pk).update(**{column: ids})
+    setattr(member, column, ids)
+
+
+def unfrozen(link, *, again: bool = False) -> None:
+    """Let a former link table (members.models.FROZEN) take rows for the rest of the test's transaction, to write
+    link events as they were written before migration members/0016 (`again`: freeze it again)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname LIKE 'pgtrigger_frozen_%%'",
+            [link._meta.db_table],
+        )
+        (name,) = cursor.fetchone()
+        cursor.execute(f"ALTER TABLE {link._meta.db_table} {'ENABLE' if again else 'DISABLE'} TRIGGER {name}")

@@ -266,18 +266,36 @@ def test_history_tables_index_the_row_the_context_and_only_the_copied_columns_th
         assert "pgh_context_id" in indexed, table
 
 
-def test_a_members_list_changes_are_found_by_the_members_number(auditor, member):
-    """A skill added to a member is an event of the link table, named in the trail by the member's number (the one in
-    the member page's address), not by the link row's own id, and labelled in Chinese."""
+def test_a_members_list_changes_are_changes_of_the_member(auditor, member):
+    """A skill added to a member is a change of the member's row, named by the skill in the trail."""
+    from guanghan.models import Skill
+    from tests.factories import add_to_list
+
+    add_to_list(member, "skill_ids", Skill.objects.get(name="电工"))
+
+    rows = _trail(auditor, object_id=member.pk, record="members.memberevent").context["rows"]
+
+    assert [(row.operation, row.record_type) for row in rows] == [
+        ("修改", "困难党员（群众）"),
+        ("新增", "困难党员（群众）"),
+    ]
+    assert {c.label: (c.old, c.new) for c in rows[0].changes}["生存技能"] == ("（空）", "电工")
+
+
+def test_a_former_link_tables_events_are_found_by_the_members_number(auditor, member):
+    """Before migration members/0016 a skill added to a member was an event of the link table: the trail names it by
+    the member's number (the one in the member page's address), not by the link row's own id, in Chinese."""
     from guanghan.models import Skill
     from members.models import MemberSkill
+    from tests.factories import unfrozen
 
+    unfrozen(MemberSkill)
     electrician = Skill.objects.get(name="电工")
     link = MemberSkill.objects.create(member=member, skill=electrician)
 
     rows = _trail(auditor, object_id=member.pk).context["rows"]
 
-    added = [row for row in rows if row.record_type == "对象的生存技能"]
+    added = [row for row in rows if row.record_type == "对象的生存技能（2026-11 前）"]
     assert [(row.operation, row.object_id, row.title) for row in added] == [
         ("添加关联", str(member.pk), "对象：张德福")
     ]

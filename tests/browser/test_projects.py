@@ -3,10 +3,9 @@ from playwright.sync_api import expect
 
 from guanghan.access import Role
 from guanghan.models import Industry
-from members.models import MemberAspiration
 from projects.models import Enrollment, Project
 from tests.browser.conftest import log_in
-from tests.factories import MemberFactory, PartyBranchFactory, TownFactory, UserFactory, VillageFactory
+from tests.factories import MemberFactory, PartyBranchFactory, TownFactory, UserFactory, VillageFactory, add_to_list
 
 
 @pytest.fixture
@@ -17,7 +16,7 @@ def village_with_people(transactional_db):
     planting = Industry.objects.get_or_create(code="planting", defaults={"name": "种植"})[0]
     Industry.objects.get_or_create(code="breeding", defaults={"name": "养殖"})
     member = MemberFactory(village=village, name="周德明")
-    MemberAspiration.objects.create(member=member, industry=planting)
+    add_to_list(member, "aspiration_ids", planting)
     UserFactory(username="staff", display_name="组织部 王敏", role=Role.ORG_STAFF)
     return village
 

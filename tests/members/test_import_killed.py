@@ -25,8 +25,8 @@ from members.models import ImportBatch, Member, Survey
 
 ROWS = 6000
 APPLICATION = "guanghan-import-killed"  # names the subprocess's session in pg_stat_activity
-# The statements that write the members and their lists, before any survey: the COPYs into members_member and its
-# link tables (members_member_skills …), after which the surveys are COPYed.
+# The statement that writes the members with their lists, before any survey: the COPY into members_member, after
+# which the surveys are COPYed.
 MEMBER_PHASE = ('COPY "members_member',)
 
 

@@ -4,9 +4,8 @@ import pytest
 from django.urls import reverse
 
 from guanghan.models import Industry
-from members.models import MemberAspiration
 from projects.models import Enrollment, HouseholdPairing
-from tests.factories import CadreFactory, MemberFactory, ProjectFactory, VillageFactory
+from tests.factories import CadreFactory, MemberFactory, ProjectFactory, VillageFactory, add_to_list
 
 
 @pytest.fixture
@@ -17,7 +16,7 @@ def planting():
 @pytest.fixture
 def around(village, planting, project):
     """`project` (种植, 三星村) fits `member` by aspiration; another town's planting project does not count."""
-    MemberAspiration.objects.create(member=MemberFactory(village=village, name="不相干"), industry=planting)
+    add_to_list(MemberFactory(village=village, name="不相干"), "aspiration_ids", planting)
     ProjectFactory(village=VillageFactory(), name="外乡镇种植项目", industry=planting)
     ProjectFactory(
         village=village,
@@ -43,7 +42,7 @@ def test_members_without_project_list_opens_for_every_role(request, client, role
 
 
 def test_a_member_sees_the_projects_of_the_town_that_fit(client, town_staff, member, planting, around):
-    MemberAspiration.objects.create(member=member, industry=planting)
+    add_to_list(member, "aspiration_ids", planting)
     client.force_login(town_staff)
     names = [p.name for p in client.get(reverse("projects:member-projects", args=[member.pk])).context["projects"]]
     assert names == ["三星村韭黄种植基地"]

@@ -7,10 +7,9 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from guanghan.models import Industry, Skill
-from members.models import MemberAspiration, MemberSkill
 from projects import services
 from projects.models import Enrollment, HouseholdPairing, Project
-from tests.factories import CadreFactory, MemberFactory, ProjectFactory, VillageFactory
+from tests.factories import CadreFactory, MemberFactory, ProjectFactory, VillageFactory, add_to_list
 
 ROLES = ["org_staff", "town_staff", "liaison", "dept_staff", "leader"]
 # town_staff works in `village`'s town; dept_staff's department helps `village` (the `paired` fixture).
@@ -172,10 +171,10 @@ def fitting_people(village, project):
         "other_town": MemberFactory(name="己"),
     }
     for key in ("village_aspires_skilled", "village_aspires", "town_aspires", "other_town"):
-        MemberAspiration.objects.create(member=people[key], industry=planting)
+        add_to_list(people[key], "aspiration_ids", planting)
     for key in ("village_aspires_skilled", "village_skilled"):
-        MemberSkill.objects.create(member=people[key], skill=rice)
-    MemberAspiration.objects.create(member=people["unfit"], industry=other_industry)
+        add_to_list(people[key], "skill_ids", rice)
+    add_to_list(people["unfit"], "aspiration_ids", other_industry)
     return people
 
 

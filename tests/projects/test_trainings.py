@@ -7,10 +7,10 @@ from django.db.models import F
 from django.urls import reverse
 
 from guanghan.models import Skill
-from members.models import Member, MemberSkill
+from members.models import Member
 from projects import training_views
 from projects.models import Attendance, Training, members_with_skill_count, practical_skills
-from tests.factories import MemberFactory, ProjectFactory, VillageFactory
+from tests.factories import MemberFactory, ProjectFactory, VillageFactory, add_to_list
 
 ROLES = ["org_staff", "town_staff", "liaison", "dept_staff", "leader"]
 
@@ -290,7 +290,7 @@ def _count(member):
 
 def test_skills_learned_at_a_training_add_to_the_members_own(training, village):
     member = MemberFactory(village=village)
-    MemberSkill.objects.create(member=member, skill=skill("rice"))
+    add_to_list(member, "skill_ids", skill("rice"))
     assert _count(member).skill_count == 1
     Attendance.objects.create(training=training, member=member, passed=True)  # teaches 水稻种植 and 蔬菜种植
     counted = _count(member)
@@ -338,8 +338,8 @@ def skill_levels(training, village, other_village):
         "群众": MemberFactory(village=village, name="群众", category="resident"),
         "外镇": MemberFactory(village=other_village, name="外镇"),
     }
-    MemberSkill.objects.create(member=people["一技能"], skill=skill("electrician"))
-    MemberSkill.objects.create(member=people["学会了"], skill=skill("electrician"))
+    add_to_list(people["一技能"], "skill_ids", skill("electrician"))
+    add_to_list(people["学会了"], "skill_ids", skill("electrician"))
     Attendance.objects.create(training=training, member=people["学会了"], passed=True)
     Attendance.objects.create(training=training, member=people["一技能"], passed=False)
     return people
@@ -416,7 +416,7 @@ def test_the_work_list_makes_the_same_queries_whatever_the_rows(
 ):
     for _ in range(rows):
         member = MemberFactory(village=village)
-        MemberSkill.objects.create(member=member, skill=skill("electrician"))
+        add_to_list(member, "skill_ids", skill("electrician"))
     client.force_login(town_staff)
     with django_assert_max_num_queries(10):
         assert len(client.get(reverse("projects:skills-below-two")).context["page"]) == rows
