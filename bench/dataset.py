@@ -198,7 +198,7 @@ def generate(scale: float, *, log: Callable[[str], None] = print) -> dict[str, i
 
 def _generate(scale: float, log: Callable[[str], None]) -> dict[str, int]:
     from funding.models import Account, Channel
-    from guanghan.models import Department, Industry, PovertyCause, User
+    from guanghan.models import Department, Industry, PovertyCause, Skill, User
 
     sizes = Sizes.at(scale)
     rng = random.Random(2016)
@@ -211,6 +211,8 @@ def _generate(scale: float, log: Callable[[str], None]) -> dict[str, int]:
     departments = list(Department.objects.order_by("pk").values_list("pk", flat=True))
     causes = list(PovertyCause.objects.values_list("pk", flat=True)) or [None]
     industries = list(Industry.objects.values_list("pk", flat=True))
+    skills = list(Skill.objects.values_list("pk", flat=True))
+    other_causes = [c for c in causes if c]
 
     towns = _bulk(
         "guanghan_town",
@@ -248,11 +250,16 @@ def _generate(scale: float, log: Callable[[str], None]) -> dict[str, int]:
     statuses = ["registered", "assisted", "assisted", "lifted", "returned"]
     start = date(1936, 1, 1)
 
+    def ids(pool: list, count: int, *, but=None) -> str:
+        """COPY text of a list: `count` distinct ids of the pool (fewer if `but` was drawn), sorted."""
+        return "{" + ",".join(map(str, sorted(set(rng.sample(pool, count)) - {but}))) + "}"
+
     def member(i: int, pk: int) -> tuple:
         gender = "male" if i % 2 else "female"
         born = start + timedelta(days=pk % 25_000)
         party = i % 4 != 0
         v = i % len(villages)
+        cause = causes[i % len(causes)]
         return (
             "party" if party else "resident",
             chinese_name(rng, gender),
@@ -268,7 +275,11 @@ def _generate(scale: float, log: Callable[[str], None]) -> dict[str, int]:
             "rural_dibao" if i % 3 == 0 else "none",
             "healthy",
             "normal",
-            causes[i % len(causes)],
+            cause,
+            # The lists as the demo's members have them: 0–3 skills, 1–2 aspirations, 0–2 other causes.
+            ids(skills, i % 4) if skills else "{}",
+            ids(industries, 1 + i % 2) if industries else "{}",
+            ids(other_causes, i % 3, but=cause) if other_causes else "{}",
             "",
             "",
             branches[v] if party else None,
@@ -301,6 +312,9 @@ def _generate(scale: float, log: Callable[[str], None]) -> dict[str, int]:
             "health",
             "labour_capacity",
             "main_cause_id",
+            "skill_ids",
+            "aspiration_ids",
+            "other_cause_ids",
             "living_conditions",
             "production_conditions",
             "branch_id",

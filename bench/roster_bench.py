@@ -1,11 +1,11 @@
 """How fast the roster import is: preview, import, re-import unchanged, import with every row changed.
 
 The changed files are imported one after the other: first every row's income changes, then every row's income again
-and most rows' lists (致贫原因, 生存技能, 致富愿景), so that links are removed and added as well.
+and most rows' lists (致贫原因, 生存技能, 致富愿景), so that the lists change as well.
 
     DEBUG=1 .venv/bin/python bench/roster_bench.py --rows 10000
 
-Everything it writes (members, surveys, links, history events, the batches) happens inside one transaction that is
+Everything it writes (members, surveys, history events, the batches) happens inside one transaction that is
 rolled back at the end, so the demo database is left as it was.
 """
 

@@ -24,6 +24,10 @@ def test_generator_writes_the_promised_rows_with_valid_id_numbers(db):
     assert lines == Posting.objects.count() == counts["fund_lines"]
     assert HouseholdPairing.objects.count() == counts["household_pairs"]
     assert Visit.objects.count() == counts["visits"]
+    # Members have lists as the demo's do (the registry statistics count them at every member, docs/benchmarks.md).
+    assert not Member.objects.filter(aspiration_ids=[]).exists()
+    assert Member.objects.exclude(skill_ids=[]).count() > 100
+    assert all(main not in others for main, others in Member.objects.values_list("main_cause_id", "other_cause_ids"))
     numbers = list(Member.objects.values_list("id_number", "birth_date", "gender"))
     assert len({number for number, _, _ in numbers}) == 200
     for number, born, gender in numbers:
