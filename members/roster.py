@@ -1278,11 +1278,11 @@ def _write_as_read(reading: "_Reading", preview: Preview, *, batch: ImportBatch,
             reading, preview, defaults=_defaults(today), write=partial(_write, batch=batch, user=user, now=now)
         )
         writer = ThreadPoolExecutor(1, "roster-writer", initializer=_share_connection, initargs=(wrapper,))
-        try:
-            with _quick_switches():
+        with _quick_switches():  # until the last chunk is written
+            try:
                 chunks.hand_over(writer, wrapper.connection)
-        finally:
-            writer.shutdown(wait=True)  # on an error here too: the connection is this thread's again after it
+            finally:
+                writer.shutdown(wait=True)  # on an error here too: the connection is this thread's again after it
         for future in chunks.written:
             future.result()  # a database error (another import wrote one of these ID numbers) fails the import
         _check_constraints_at_commit()
