@@ -303,11 +303,11 @@ def roster(rows: int) -> None:
                 pass
         del results["warm-up"]
         names = {
-            "ours": "本系统导入（校验与写入同时进行，含多对多、摸底调查、历史）",
+            "ours": "本系统导入（校验与写入同时进行，含三项名单、摸底调查、历史）",
             "two_steps": "本系统先校验、后写入（roster_preview + roster_apply，依次）",
             "plain": "默认 django-import-export ModelResource（逐行，无多对多）",
             "copy": "PostgreSQL COPY（仅 members_member，含历史触发器）",
-            "copy_all": "PostgreSQL COPY（导入写入的全部行：对象、三项名单、摸底调查（名单在其行内），含历史触发器）",
+            "copy_all": "PostgreSQL COPY（导入写入的全部行：对象与摸底调查，名单都在其行内，含历史触发器）",
         }
         for label, rate in results.items():
             print(f"| {names[label]} | {rows / rate:.2f} | {rate:,.0f} |")
