@@ -22,6 +22,16 @@ def test_registry_admin_lists_search_filter_and_never_delete(client, rf, superus
     assert not model_admin.has_delete_permission(request)
 
 
-def test_member_change_page_opens_with_its_links(client, superuser, member):
+def test_member_change_page_opens_with_its_lists_ticked(client, superuser, member):
+    from guanghan.models import Skill
+    from tests.factories import add_to_list
+
+    electrician = Skill.objects.get(name="电工")
+    add_to_list(member, "skill_ids", electrician)
     client.force_login(superuser)
-    assert client.get(reverse("admin:members_member_change", args=[member.pk])).status_code == 200
+
+    response = client.get(reverse("admin:members_member_change", args=[member.pk]))
+
+    assert response.status_code == 200
+    ticked = [w.data["value"] for w in response.context["adminform"].form["skill_ids"] if w.data["selected"]]
+    assert [str(value) for value in ticked] == [str(electrician.pk)]
