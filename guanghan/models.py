@@ -97,9 +97,6 @@ class IsIn(models.Func):
 
     output_field = models.BooleanField()
 
-    def __init__(self, value, ids):
-        super().__init__(value, ids)
-
     def as_sql(self, compiler, connection, **extra):
         (value, value_params), (ids, ids_params) = (compiler.compile(e) for e in self.get_source_expressions())
         return f"({value} = ANY({ids}))", [*value_params, *ids_params]
