@@ -17,7 +17,7 @@ from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, In
 from django.utils import timezone
 
 from guanghan.models import PovertyCause, Town, Village
-from members.models import AGE_BANDS, Member, StatusChange, age_band_bounds
+from members.models import AGE_BANDS, Member, MemberListTally, StatusChange, age_band_bounds
 
 _COLUMNS = {"status": "m.s", "main_cause": "m.c"}  # what registry_counts may group by besides the village
 
@@ -153,16 +153,20 @@ def status_counts_on(members, *, on: date, totals: dict[str, int]) -> dict[tuple
 LIST_FIGURES = {"by_skill": "skill_ids", "by_aspiration": "aspiration_ids"}  # figure → the members' column
 
 
-def _list_counts(members, *, only: dict) -> dict[str, dict[str, int]]:
+def _list_counts(members, *, only: dict, tally: bool = False) -> dict[str, dict[str, int]]:
     """Members per skill and per aspiration name (LIST_FIGURES), from the lists in their rows; `only` {figure: a
     lookup or None} restricts a figure to the one item the member list was filtered by, as the filter does.
 
     One pass for both lists: the members grouped by their two lists together (a few thousand distinct pairs at a
     million members, where unnesting every member's arrays cost twice as much), whose items are then counted here,
-    and one query for the names. A list holds an id once, so nobody is counted twice for an item."""
+    and one query for the names. A list holds an id once, so nobody is counted twice for an item.
+
+    `tally` says the figures are those of every member in the registry today, unfiltered: they are then read from
+    MemberListTally, a few dozen rows, instead of every member."""
     columns = list(LIST_FIGURES.values())
+    counted = {column: Counter() for column in columns}
     try:
-        inner, params = members.order_by().values(*columns).query.sql_with_params()
+        source, params = members.values(*columns).order_by().query.sql_with_params()
     except EmptyResultSet:  # a scope that can see nobody
         return {figure: {} for figure in LIST_FIGURES}
     lookups = [Member._meta.get_field(column).lookup_model._meta for column in columns]
@@ -170,20 +174,26 @@ def _list_counts(members, *, only: dict) -> dict[str, dict[str, int]]:
         f"SELECT %s, {lookup.pk.column}, {lookup.get_field('name').column} FROM {lookup.db_table}" for lookup in lookups
     )
     with connections[members.db].cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(f'm.{c}' for c in columns)}, COUNT(*) FROM ({inner}) m GROUP BY 1, 2", params
-        )
-        pairs = cursor.fetchall()
+        if tally:
+            cursor.execute(f"SELECT list, item, members FROM {MemberListTally._meta.db_table}")
+            for column, item, n in cursor.fetchall():
+                counted[column][item] += n
+        else:
+            selected = ", ".join(f"m.{column}" for column in columns)
+            cursor.execute(f"SELECT {selected}, COUNT(*) FROM ({source}) m GROUP BY 1, 2", params)
+            for *lists, n in cursor.fetchall():
+                for column, items in zip(columns, lists, strict=True):
+                    for item in items:
+                        counted[column][item] += n
         cursor.execute(names_sql, columns)
         names = {(column, pk): name for column, pk, name in cursor.fetchall()}
     result = {}
-    for index, (figure, column) in enumerate(LIST_FIGURES.items()):
+    for figure, column in LIST_FIGURES.items():
         wanted = getattr(only.get(figure), "pk", None)
         counts = Counter()
-        for *lists, n in pairs:
-            for item in lists[index]:
-                if wanted is None or item == wanted:
-                    counts[names.get((column, item), f"#{item}")] += n
+        for item, n in counted[column].items():
+            if n and (wanted is None or item == wanted):
+                counts[names.get((column, item), f"#{item}")] += n
         result[figure] = _ordered(counts)
     return result
 
@@ -237,9 +247,11 @@ def _registry_pass(members, *, on: date) -> dict:
     return result
 
 
-def registry_stats(members, *, on: date, party_member_total: int, skill=None, aspiration=None) -> dict:
+def registry_stats(
+    members, *, on: date, party_member_total: int, skill=None, aspiration=None, tally: bool = False
+) -> dict:
     """The registry's figures at the end of `on`, for an already scoped and filtered member queryset (`skill` and
-    `aspiration`: the list filters by those relations, if any)."""
+    `aspiration`: the list filters by those relations, if any; `tally`: see _list_counts)."""
     members = members.in_registry(on)
     n = _registry_pass(members, on=on)
     total = n["total"]
@@ -263,6 +275,6 @@ def registry_stats(members, *, on: date, party_member_total: int, skill=None, as
         "party_member_total": party_member_total,
         "party_share": _share(n["party"], party_member_total),
         "by_cause": _ordered(Counter({causes[c]: count for c, count in n["main_cause"].items() if c})),
-        **_list_counts(members, only={"by_skill": skill, "by_aspiration": aspiration}),
+        **_list_counts(members, only={"by_skill": skill, "by_aspiration": aspiration}, tally=tally),
         "by_town": _ordered(n["town"]),
     }

@@ -424,10 +424,30 @@ def _stats_for(request):
         party_total = branches.aggregate(total=Sum("member_count", default=0))["total"]
         data = form.cleaned_data if form.is_valid() else {}
         return registry_stats(
-            members, on=on, party_member_total=party_total, skill=data.get("skill"), aspiration=data.get("aspiration")
+            members,
+            on=on,
+            party_member_total=party_total,
+            skill=data.get("skill"),
+            aspiration=data.get("aspiration"),
+            tally=_tally_applies(request.user, form, on),
         )
 
     return form, on, cached_figures("registry", request.user, sorted(request.GET.lists()), compute)
+
+
+UNFILTERED = ("as_of", "sort")  # the form's fields that leave the statistics those of the whole registry
+
+
+def _tally_applies(user, form, on: date) -> bool:
+    """Whether MemberListTally gives the statistics' lists: a city-wide user's statistics of today, unfiltered, while
+    nobody is registered with a later date than today (the tally counts every member not 退出; the statistics those
+    registered by today). A town's or a village's figures take the members' pass, over their few members."""
+    if not access.is_city_wide(user) or on != timezone.localdate() or (form.is_bound and not form.is_valid()):
+        return False
+    data = form.cleaned_data if form.is_bound else {}
+    if form.referenced_search or any(value for name, value in data.items() if name not in UNFILTERED):
+        return False
+    return not Member.objects.filter(registered_on__gt=on).exists()
 
 
 @require_GET

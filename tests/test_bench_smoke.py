@@ -11,6 +11,7 @@ from guanghan.models import Town, Village
 from members.models import Member
 from projects.models import HouseholdPairing, Project
 from supervision.models import Visit
+from tests.members.test_list_tally import recount, tally
 
 
 def test_generator_writes_the_promised_rows_with_valid_id_numbers(db):
@@ -28,6 +29,7 @@ def test_generator_writes_the_promised_rows_with_valid_id_numbers(db):
     assert not Member.objects.filter(aspiration_ids=[]).exists()
     assert Member.objects.exclude(skill_ids=[]).count() > 100
     assert all(main not in others for main, others in Member.objects.values_list("main_cause_id", "other_cause_ids"))
+    assert tally() == recount()  # the generator adds to MemberListTally what its paused triggers would have
     numbers = list(Member.objects.values_list("id_number", "birth_date", "gender"))
     assert len({number for number, _, _ in numbers}) == 200
     for number, born, gender in numbers:

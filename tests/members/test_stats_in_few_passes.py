@@ -123,9 +123,10 @@ def test_a_scope_that_sees_nobody_counts_zero(people):
 def test_the_stats_json_makes_a_fixed_number_of_queries(client, org_staff, village, rows, django_assert_num_queries):
     MemberFactory.create_batch(rows, village=village)
     client.force_login(org_staff)
-    # The session, the user and its roles, the party branches, then one pass over the members (summed by town in it),
-    # the causes' names, skills, aspirations; the session's save (3). A past day adds the status changes.
-    with django_assert_num_queries(11):
+    # The session, the user and its roles, the party branches, whether anyone is registered after today, then one
+    # pass over the members (summed by town in it), the causes' names, the lists' tally and their names; the session's
+    # save (3). A past day reads the lists from the members instead, and adds the status changes.
+    with django_assert_num_queries(12):
         assert client.get(reverse("registry-stats")).status_code == 200
     with django_assert_num_queries(12):
         assert client.get(reverse("registry-stats"), {"as_of": "2016-07-21"}).status_code == 200
