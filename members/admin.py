@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from guanghan.admin import NoDeleteMixin
 from guanghan.models import Industry, PovertyCause, Skill
-from members.models import LISTS, ImportBatch, Lifting, Member, StatusChange, Survey
+from members.models import LISTS, ImportBatch, Lifting, Member, MemberListTally, StatusChange, Survey
 
 
 class ListsAdminForm(forms.ModelForm):
@@ -109,4 +109,23 @@ class ImportBatchAdmin(NoDeleteMixin, admin.ModelAdmin):
     readonly_fields = [f.name for f in ImportBatch._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(MemberListTally)
+class MemberListTallyAdmin(admin.ModelAdmin):
+    """Read only: the members' triggers keep the tally (a direct write is refused in the database)."""
+
+    list_display = ["list", "item", "members"]
+    list_filter = ["list"]
+    list_select_related = True  # no foreign keys: nothing to follow
+    search_fields = ["=item"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
