@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from guanghan import access
 from guanghan.lib.money import DECIMAL_PLACES, MAX_DIGITS
-from guanghan.models import Cadre, Department, Town, Village, track_history
+from guanghan.models import Cadre, Department, Town, Village, track_history, written_by_triggers_only
 from members.models import Member
 from projects.models import Project
 
@@ -343,16 +343,7 @@ class PostingMonth(models.Model):
             models.CheckConstraint(condition=Q(month__day=1), name="posting_month_first_day"),
         ]
         triggers = [
-            pgtrigger.Trigger(
-                name="posting_month_by_trigger_only",
-                when=pgtrigger.Before,
-                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
-                func=(
-                    "IF pg_trigger_depth() < 2 THEN "
-                    "RAISE EXCEPTION '记账月汇总由记账明细的触发器维护，不能直接修改'; "
-                    "END IF; RETURN COALESCE(NEW, OLD);"
-                ),
-            )
+            written_by_triggers_only("posting_month_by_trigger_only", "记账月汇总由记账明细的触发器维护，不能直接修改")
         ]
 
     def __str__(self):

@@ -116,6 +116,19 @@ class CountIn(models.Func):
         return sql, [*column_params, *ids_params]
 
 
+def written_by_triggers_only(name: str, message: str, *, level=pgtrigger.Row):
+    """A summary table's guard: its rows are kept by another table's triggers (a nested trigger, depth 2), and any
+    other write is refused with `message`."""
+    returns = "RETURN COALESCE(NEW, OLD);" if level is pgtrigger.Row else "RETURN NULL;"
+    return pgtrigger.Trigger(
+        name=name,
+        when=pgtrigger.Before,
+        level=level,
+        operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+        func=f"IF pg_trigger_depth() < 2 THEN RAISE EXCEPTION '{message}'; END IF; {returns}",
+    )
+
+
 def _statement_check(name: str, operation, checks: list[tuple[str, str, str]]):
     """An AFTER trigger run once per statement over its new rows (`new_rows`): each check is (what each new row
     refers to, the FROM clause giving it, the table that must hold it); a reference found nowhere fails the statement

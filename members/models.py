@@ -25,6 +25,7 @@ from guanghan.models import (
     phone_validator,
     track,
     track_history,
+    written_by_triggers_only,
 )
 
 AGE_BANDS = ("<=45", "46-59", ">=60")
@@ -593,16 +594,8 @@ class MemberListTally(models.Model):
         # test_list_tally.py recounts the tally after every way of writing members).
         constraints = [models.UniqueConstraint(fields=["list", "item"], name="member_list_tally_unique")]
         triggers = [
-            pgtrigger.Trigger(
-                name="tally_by_trigger_only",
-                when=pgtrigger.Before,
-                level=pgtrigger.Statement,
-                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
-                func=(
-                    "IF pg_trigger_depth() < 2 THEN "
-                    "RAISE EXCEPTION '名单人数汇总由对象表的触发器维护，不能直接修改'; "
-                    "END IF; RETURN NULL;"
-                ),
+            written_by_triggers_only(
+                "tally_by_trigger_only", "名单人数汇总由对象表的触发器维护，不能直接修改", level=pgtrigger.Statement
             )
         ]
 
